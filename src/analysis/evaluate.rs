@@ -1,0 +1,267 @@
+//! A codebook under test: automatic coding against a hand-coded gold standard.
+//!
+//! Per code, over every passage: true and false positives, misses, precision, recall, F1 and
+//! Cohen's kappa; and the passages where the two disagree — false positives with the hits that
+//! caused them, misses with the passage — so a researcher can mend the codebook and watch the
+//! figures move.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::agreement::Ratings;
+use super::{Incidence, OriginFilter, ratio};
+use crate::codebook::Codebook;
+use crate::coding::{Coding, Hit};
+
+/// Figures for one code.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeEvaluation {
+    /// The code.
+    pub code: Arc<str>,
+    /// Passages coded by both.
+    pub true_positives: usize,
+    /// Passages coded automatically only.
+    pub false_positives: usize,
+    /// Passages coded in the gold standard only.
+    pub false_negatives: usize,
+    /// Passages coded by neither.
+    pub true_negatives: usize,
+    /// TP ÷ (TP + FP); `None` when nothing was coded automatically.
+    pub precision: Option<f64>,
+    /// TP ÷ (TP + FN); `None` when the gold standard never uses the code.
+    pub recall: Option<f64>,
+    /// Harmonic mean of precision and recall; `None` when either is undefined or both are 0.
+    pub f1: Option<f64>,
+    /// Cohen's kappa of the two codings over all passages; `None` when undefined.
+    pub kappa: Option<f64>,
+}
+
+/// Where the automatic coding and the gold standard disagree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Disagreement {
+    /// The code.
+    pub code: Arc<str>,
+    /// The document.
+    pub doc: Arc<str>,
+    /// The passage.
+    pub passage: usize,
+    /// `true`: coded automatically, not in the gold standard (a false positive, with the hits
+    /// that caused it); `false`: a miss.
+    pub false_positive: bool,
+    /// The hits behind a false positive.
+    pub hits: Vec<Hit>,
+}
+
+/// The evaluation of a codebook's automatic coding against a gold standard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Passages evaluated.
+    pub passages: usize,
+    /// One entry per code the gold standard uses, codebook order first.
+    pub codes: Vec<CodeEvaluation>,
+    /// Codes coded automatically that the gold standard never uses: not evaluated (a gold
+    /// standard of top-level codes says nothing of sub-codes).
+    pub not_in_gold: Vec<std::sync::Arc<str>>,
+    /// Micro-averaged figures over all codes (pooled counts).
+    pub overall: CodeEvaluation,
+    /// Every passage where they disagree, by code then position.
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// Evaluates `auto` against `gold`, two codings of the same documents and unit. With
+/// `roll_up`, sub-codes count for their ancestors in both.
+pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool) -> Evaluation {
+    let a = Incidence::new(auto, codebook, roll_up, OriginFilter::Any);
+    let g = Incidence::new(gold, codebook, roll_up, OriginFilter::Any);
+    let passages = a.passages();
+    let used_in_gold = |c: &Arc<str>| g.code_index(c).is_some_and(|i| g.sets[i].count() > 0);
+    let mut codes: Vec<Arc<str>> = a
+        .codes
+        .iter()
+        .filter(|c| used_in_gold(c))
+        .cloned()
+        .collect();
+    for c in &g.codes {
+        if !codes.contains(c) && used_in_gold(c) {
+            codes.push(c.clone());
+        }
+    }
+    let not_in_gold = a
+        .codes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| a.sets[*i].count() > 0 && !used_in_gold(c))
+        .map(|(_, c)| c.clone())
+        .collect();
+    let empty = super::PassageSet::new(passages);
+    // The automatic segments of each passage, to explain false positives.
+    let mut by_passage: HashMap<(&str, usize), Vec<&crate::coding::CodedSegment>> = HashMap::new();
+    for seg in &auto.segments {
+        by_passage
+            .entry((&*seg.doc, seg.passage))
+            .or_default()
+            .push(seg);
+    }
+    let mut out = Vec::new();
+    let mut disagreements = Vec::new();
+    let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
+    let mut pooled = Ratings::new(2);
+    for code in &codes {
+        let sa = a.code_index(code).map_or(&empty, |i| &a.sets[i]);
+        let sg = g.code_index(code).map_or(&empty, |i| &g.sets[i]);
+        let tp = sa.count_and(sg);
+        let fp = sa.count() - tp;
+        let fn_ = sg.count() - tp;
+        let mut ratings = Ratings::new(2);
+        for p in 0..passages {
+            let cell = vec![
+                Some(u32::from(sa.contains(p))),
+                Some(u32::from(sg.contains(p))),
+            ];
+            pooled.push(cell.clone());
+            ratings.push(cell);
+        }
+        out.push(figures(
+            code.clone(),
+            tp,
+            fp,
+            fn_,
+            passages,
+            ratings.cohen_kappa(0, 1),
+        ));
+        tp_all += tp;
+        fp_all += fp;
+        fn_all += fn_;
+        for p in sa.and_not(sg).iter().chain(sg.and_not(sa).iter()) {
+            let (d, passage) = a.locate(p);
+            let doc = auto.documents[d].id.clone();
+            let false_positive = sa.contains(p);
+            let explained = if false_positive {
+                // With roll-up, a parent's hits are its sub-codes'.
+                by_passage
+                    .get(&(&*doc, passage))
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| {
+                        if roll_up {
+                            crate::codebook::is_within(&s.code, code)
+                        } else {
+                            s.code == *code
+                        }
+                    })
+                    .flat_map(|s| s.hits.iter().cloned())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            disagreements.push(Disagreement {
+                code: code.clone(),
+                doc,
+                passage,
+                false_positive,
+                hits: explained,
+            });
+        }
+    }
+    let overall = figures(
+        "(all codes)".into(),
+        tp_all,
+        fp_all,
+        fn_all,
+        passages * codes.len(),
+        pooled.cohen_kappa(0, 1),
+    );
+    disagreements.sort_by(|x, y| {
+        (codes.iter().position(|c| *c == x.code), &x.doc, x.passage).cmp(&(
+            codes.iter().position(|c| *c == y.code),
+            &y.doc,
+            y.passage,
+        ))
+    });
+    Evaluation {
+        passages,
+        codes: out,
+        not_in_gold,
+        overall,
+        disagreements,
+    }
+}
+
+fn figures(
+    code: Arc<str>,
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    units: usize,
+    kappa: Option<f64>,
+) -> CodeEvaluation {
+    let precision = (tp + fp > 0).then(|| ratio(tp, tp + fp));
+    let recall = (tp + fn_ > 0).then(|| ratio(tp, tp + fn_));
+    let f1 = match (precision, recall) {
+        (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+        _ => None,
+    };
+    CodeEvaluation {
+        code,
+        true_positives: tp,
+        false_positives: fp,
+        false_negatives: fn_,
+        true_negatives: units - tp - fp - fn_,
+        precision,
+        recall,
+        f1,
+        kappa,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{Code, Pattern};
+    use crate::coding::Coder;
+    use crate::corpus::{Corpus, Document};
+
+    #[test]
+    fn counts_and_figures_by_hand() {
+        let cb = Codebook::builder("t")
+            .code(Code::new("bd", "bd").pattern(Pattern::phrase("brain drain")))
+            .build()
+            .unwrap();
+        let corpus = Corpus::from_documents([Document::new(
+            "d",
+            "brain drain here\n\nbrain drain again\n\ntalent leaves\n\nnothing\n\nnothing",
+        )]);
+        let auto = Coder::new(&cb).unwrap().code_corpus(&corpus);
+        let mut gold = Coding::empty(&corpus, crate::Unit::Paragraph);
+        let doc = corpus.document("d").unwrap();
+        gold.add_manual(doc, 0, 16, "bd", "gold", None).unwrap();
+        gold.add_manual(doc, 37, 50, "bd", "gold", None).unwrap();
+        let e = evaluate(&auto, &gold, &cb, false);
+        let bd = &e.codes[0];
+        assert_eq!(
+            (
+                bd.true_positives,
+                bd.false_positives,
+                bd.false_negatives,
+                bd.true_negatives
+            ),
+            (1, 1, 1, 2)
+        );
+        assert_eq!(
+            (bd.precision, bd.recall, bd.f1),
+            (Some(0.5), Some(0.5), Some(0.5))
+        );
+        // po = 3/5, pe = 0.4*0.4 + 0.6*0.6 = 0.52: kappa = 0.08 / 0.48.
+        assert!((bd.kappa.unwrap() - 0.08 / 0.48).abs() < 1e-12);
+        assert_eq!(e.disagreements.len(), 2);
+        let fp = e.disagreements.iter().find(|d| d.false_positive).unwrap();
+        assert_eq!((fp.passage, &*fp.hits[0].pattern), (1, "brain drain"));
+        assert!(
+            e.disagreements
+                .iter()
+                .any(|d| !d.false_positive && d.passage == 2)
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! `thematic codebook check`: validate, summarise, and test the examples.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use thematic::{Codebook, Coder, PatternKind};
+
+use super::output::{aligns, table};
+
+pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
+    let codebook = Codebook::from_path(path)?;
+    let coder = Coder::new(&codebook)?;
+    println!(
+        "{}: {} — {} codes ({} top-level), {} patterns, {} codebook-wide negative",
+        path.display(),
+        codebook.title(),
+        codebook.codes().len(),
+        codebook.codes().iter().filter(|c| c.depth() == 0).count(),
+        codebook.pattern_count(),
+        codebook.negative.len()
+    );
+    let rows: Vec<Vec<String>> = codebook
+        .codes()
+        .iter()
+        .map(|c| {
+            let count = |k: PatternKind| {
+                c.patterns
+                    .iter()
+                    .filter(|p| p.kind == k)
+                    .count()
+                    .to_string()
+            };
+            let mut langs: Vec<&str> = c
+                .patterns
+                .iter()
+                .filter_map(|p| p.lang.as_deref())
+                .collect();
+            langs.sort_unstable();
+            langs.dedup();
+            vec![
+                format!("{}{}", "  ".repeat(c.depth()), c.name()),
+                c.label.clone(),
+                count(PatternKind::Phrase),
+                count(PatternKind::Glob),
+                count(PatternKind::Regex),
+                c.negative.len().to_string(),
+                langs.join(" "),
+                format!("{}/{}", c.examples.len(), c.counterexamples.len()),
+            ]
+        })
+        .collect();
+    print!(
+        "\n{}",
+        table(
+            &[
+                "code", "label", "phrases", "globs", "regexes", "negative", "tagged", "examples"
+            ],
+            &aligns("llrrrrlr"),
+            &rows
+        )
+    );
+    let empty: Vec<&str> = codebook
+        .codes()
+        .iter()
+        .filter(|c| c.patterns.is_empty() && codebook.children(&c.id).next().is_none())
+        .map(|c| &*c.id)
+        .collect();
+    if !empty.is_empty() {
+        println!(
+            "\nnote: codes with no patterns and no sub-codes (only manual coding can apply them): {}",
+            empty.join(", ")
+        );
+    }
+    let failures = coder.check_examples(&codebook);
+    let cases: usize = codebook
+        .codes()
+        .iter()
+        .map(|c| c.examples.len() + c.counterexamples.len())
+        .sum();
+    if failures.is_empty() {
+        println!("\nall {cases} examples and counterexamples pass");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "\n{} of {cases} examples and counterexamples fail:",
+        failures.len()
+    );
+    for f in &failures {
+        let what = if f.expected_coded {
+            "example not coded"
+        } else {
+            "counterexample coded"
+        };
+        println!("  {} — {what}: {:?}", f.code, f.sentence);
+    }
+    Ok(ExitCode::FAILURE)
+}

@@ -1,0 +1,228 @@
+//! `thematic index`, `thematic search`, `thematic kwic`.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use thematic::index::kwic::{Concordance, SortBy};
+use thematic::index::{Index, Search, UpdateStats};
+use thematic::{Codebook, Corpus, CorpusReader, Pattern};
+use unicode_width::UnicodeWidthStr;
+
+use super::output::{Progress, thousands};
+use super::{IndexArgs, Input, KwicArgs, RetrieveFormat, SearchArgs, SortArg};
+
+/// Opens (or creates) the index and brings it up to date with the corpus and codebook.
+fn updated_index(
+    input: &Input,
+    dir: Option<&std::path::Path>,
+    progress: &Progress,
+) -> anyhow::Result<(Index, UpdateStats, f64)> {
+    let codebook = Codebook::from_path(&input.codebook)?;
+    let mut reader = CorpusReader::open(&input.corpus)?;
+    let dir = dir.map_or_else(
+        || thematic::index::default_path(&input.corpus),
+        |d| d.to_path_buf(),
+    );
+    let mut index = Index::open_or_create(&dir)?;
+    let started = Instant::now();
+    let mut stats = index.update(&reader, &codebook, input.unit.into(), &|done, all| {
+        progress.update(|| format!("indexing: {done}/{all} documents"));
+    })?;
+    progress.clear();
+    let mut problems = reader.take_problems();
+    problems.append(&mut stats.skipped);
+    stats.skipped = problems;
+    Ok((index, stats, started.elapsed().as_secs_f64()))
+}
+
+pub fn run_index(args: IndexArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
+    let (index, stats, seconds) = updated_index(&args.input, args.index.as_deref(), progress)?;
+    let (docs, passages) = index.counts()?;
+    println!(
+        "{}: {} documents, {} passages indexed — {} added, {} updated, {} re-coded, {} unchanged, {} removed; {} MB read in {:.2} s",
+        index.path().display(),
+        docs,
+        thousands(passages as usize),
+        stats.added,
+        stats.updated,
+        stats.recoded,
+        stats.unchanged,
+        stats.removed,
+        stats.bytes_read / 1_000_000,
+        seconds
+    );
+    progress.report_skipped(&stats.skipped, &[]);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `2020..2023` or `2022`.
+fn parse_years(s: &str) -> anyhow::Result<(i32, i32)> {
+    let (a, b) = s.split_once("..").unwrap_or((s, s));
+    let year = |t: &str| {
+        t.trim()
+            .parse::<i32>()
+            .with_context(|| format!("--year {s:?}: expected a year or a range like 2020..2023"))
+    };
+    Ok((year(a)?, year(b)?))
+}
+
+pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
+    let mut search = Search::new(&args.query).limit(args.limit);
+    for c in &args.code {
+        search = search.code(c);
+    }
+    for c in &args.not_code {
+        search = search.not_code(c);
+    }
+    if let Some(y) = &args.year {
+        let (a, b) = parse_years(y)?;
+        search = search.years(a, b);
+    }
+    if let Some(k) = &args.kind {
+        search = search.kind(k);
+    }
+    if let Some(l) = &args.lang {
+        search = search.lang(l);
+    }
+    let (index, stats, _) = updated_index(&args.input, args.index.as_deref(), progress)?;
+    let hits = index.search(&search)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        RetrieveFormat::Table => {
+            let bold = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            let (open, close) = if bold {
+                ("\x1b[1;31m", "\x1b[0m")
+            } else {
+                ("[", "]")
+            };
+            for (rank, hit) in hits.iter().enumerate() {
+                writeln!(
+                    out,
+                    "{}. {} ¶{} (score {:.2}) — {}{} [{}]",
+                    rank + 1,
+                    hit.doc,
+                    hit.passage,
+                    hit.score,
+                    hit.title,
+                    hit.year.map_or(String::new(), |y| format!(", {y}")),
+                    hit.codes.join(", ")
+                )?;
+                writeln!(out, "   {}\n", snippet(&hit.highlighted(open, close), 500))?;
+            }
+            if hits.is_empty() {
+                writeln!(out, "no passage matches")?;
+            }
+        }
+        RetrieveFormat::Jsonl => {
+            for hit in &hits {
+                serde_json::to_writer(&mut out, hit)?;
+                writeln!(out)?;
+            }
+        }
+        RetrieveFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "rank", "doc", "passage", "start", "end", "score", "codes", "title", "year", "text",
+            ])?;
+            for (rank, h) in hits.iter().enumerate() {
+                w.write_record([
+                    (rank + 1).to_string(),
+                    h.doc.clone(),
+                    h.passage.to_string(),
+                    h.start.to_string(),
+                    h.end.to_string(),
+                    format!("{:.4}", h.score),
+                    h.codes.join(" | "),
+                    h.title.clone(),
+                    h.year.map_or(String::new(), |y| y.to_string()),
+                    h.text.clone(),
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    out.flush()?;
+    progress.report_skipped(&stats.skipped, &[]);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text on one line, at most `max` characters.
+fn snippet(text: &str, max: usize) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+pub fn run_kwic(args: KwicArgs) -> anyhow::Result<ExitCode> {
+    let pattern = if args.regex {
+        Pattern::regex(&args.pattern)
+    } else {
+        Pattern::infer(&args.pattern)
+    };
+    if let Err(problem) = pattern.validate() {
+        bail!("pattern {:?}: {problem}", args.pattern);
+    }
+    let corpus = Corpus::open(&args.corpus)?;
+    let lines = Concordance::new(pattern, args.window).find(&corpus)?;
+    let lines = Concordance::sorted(
+        lines,
+        match args.sort {
+            SortArg::Doc => SortBy::Document,
+            SortArg::Left => SortBy::Left,
+            SortArg::Right => SortBy::Right,
+        },
+    );
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        RetrieveFormat::Table => {
+            let width = lines.iter().map(|l| l.left.width()).max().unwrap_or(0);
+            let id_width = lines
+                .iter()
+                .map(|l| l.doc.len() + 1 + l.passage.to_string().len())
+                .max()
+                .unwrap_or(0);
+            for l in &lines {
+                let id = format!("{}¶{}", l.doc, l.passage);
+                writeln!(
+                    out,
+                    "{id:<id_width$}  {}{} | {} | {}",
+                    " ".repeat(width - l.left.width()),
+                    l.left,
+                    l.keyword,
+                    l.right
+                )?;
+            }
+        }
+        RetrieveFormat::Jsonl => {
+            for l in &lines {
+                serde_json::to_writer(&mut out, l)?;
+                writeln!(out)?;
+            }
+        }
+        RetrieveFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(["doc", "passage", "start", "end", "left", "keyword", "right"])?;
+            for l in &lines {
+                w.write_record([
+                    &*l.doc,
+                    &l.passage.to_string(),
+                    &l.start.to_string(),
+                    &l.end.to_string(),
+                    &l.left,
+                    &l.keyword,
+                    &l.right,
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    out.flush()?;
+    eprintln!("{} matches of {:?}", lines.len(), args.pattern);
+    Ok(ExitCode::SUCCESS)
+}

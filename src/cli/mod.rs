@@ -1,0 +1,401 @@
+//! Argument parsing and dispatch. Each command parses, calls the library, and prints.
+
+mod agree;
+mod analyze;
+mod code;
+mod codebook;
+mod evaluate;
+mod index;
+mod output;
+mod retrieve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use thematic::Unit;
+
+/// Qualitative documentary analysis: code passages of documents against a thematic codebook,
+/// with every hit explained, and read code frequencies, co-occurrence and coded excerpts.
+#[derive(Debug, Parser)]
+#[command(name = "thematic", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Worker threads (default: one per core).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress or summary on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Code a corpus and write frequencies, co-occurrence and excerpts.
+    ///
+    /// Prints the frequency table and the strongest co-occurrences, and writes
+    /// frequencies.csv, cooccurrence.csv, code_by_document.csv, excerpts.csv and
+    /// excerpts.jsonl into the output folder (each replaced atomically).
+    Analyze(AnalyzeArgs),
+    /// Stream coded segments to stdout, one record per (passage, code).
+    Code(CodeArgs),
+    /// Work with codebooks.
+    #[command(subcommand)]
+    Codebook(CodebookCommand),
+    /// Retrieve the passages that satisfy a combination of codes.
+    ///
+    /// QUERY combines code paths with AND, OR, NOT and NEAR/n (the first code, with the second
+    /// within n passages of the same document), with parentheses:
+    /// 'brain_drain AND return_policy', 'education_pull NOT brain_drain',
+    /// 'return_policy NEAR/2 brain_drain'.
+    Retrieve(RetrieveArgs),
+    /// Agreement between two or more codings (JSON Lines of coded segments).
+    ///
+    /// Per code and overall, at the passage level: percent agreement, Cohen's kappa (two
+    /// coders) and Krippendorff's alpha (nominal, any number of coders); and, for two coders,
+    /// segment-level agreement (segments agree when they overlap by at least --overlap).
+    Agree(AgreeArgs),
+    /// Build or update the corpus's search index.
+    ///
+    /// Indexes only new and changed documents, removes deleted ones, and re-codes everything
+    /// when the codebook changed. A run that is interrupted leaves the previous index intact.
+    Index(IndexArgs),
+    /// Search the indexed passages (the index is brought up to date first).
+    ///
+    /// QUERY uses tantivy's syntax: words, "phrases", prefix*, AND / OR / NOT (or + and -),
+    /// "return scientists"~5 for words within 5 positions. Russian, Ukrainian and English words
+    /// also match their inflected forms.
+    Search(SearchArgs),
+    /// Keyword in context: every match of a pattern with N words either side, aligned.
+    ///
+    /// PATTERN is a phrase, or a glob if it holds * or ? (мигра*, утечк* мозг*); --regex makes
+    /// it a regular expression.
+    Kwic(KwicArgs),
+    /// Evaluate the codebook against a hand-coded gold standard.
+    ///
+    /// Per code: precision, recall, F1 and kappa of the automatic coding against the gold
+    /// coding, and the passages where they disagree, with the hits behind false positives.
+    Evaluate(EvaluateArgs),
+}
+
+/// How tables count codes.
+#[derive(Debug, clap::Args)]
+struct Counting {
+    /// Count a sub-code's passages for its parent codes too.
+    #[arg(long)]
+    roll_up: bool,
+    /// Codings to merge with the automatic coding: JSON Lines of coded segments (manual codes
+    /// carry "origin":"manual" and a "coder"). Repeatable.
+    #[arg(long = "codings", value_name = "FILE")]
+    codings: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OriginArg {
+    /// Automatic and manual codings.
+    Any,
+    /// Automatic codings only.
+    Auto,
+    /// Manual codings only.
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TableFormat {
+    /// An aligned table for reading.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct RetrieveArgs {
+    /// The query.
+    query: String,
+    #[command(flatten)]
+    input: Input,
+    #[command(flatten)]
+    counting: Counting,
+    /// Output format (jsonl: one object per passage, with its codes and text).
+    #[arg(long, short, default_value = "table", value_enum)]
+    format: RetrieveFormat,
+    /// Show at most N passages.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RetrieveFormat {
+    /// Passages for reading.
+    Table,
+    /// One JSON object per passage.
+    Jsonl,
+    /// CSV.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CoverageArg {
+    /// Every coder rated every passage of the corpus; uncoded means "not this code".
+    All,
+    /// A coder rated only the documents they coded something in (missing elsewhere).
+    CodedDocuments,
+}
+
+#[derive(Debug, clap::Args)]
+struct AgreeArgs {
+    /// Codings to compare, one per coder (JSON Lines of coded segments).
+    #[arg(required = true, num_args = 2.., value_name = "CODING")]
+    codings: Vec<PathBuf>,
+    /// The corpus the codings refer to.
+    #[arg(long, default_value = "corpus", value_name = "DIR")]
+    corpus: PathBuf,
+    /// The codebook (its codes are listed even when nobody used them).
+    #[arg(
+        long,
+        short,
+        default_value = "codebooks/migration.toml",
+        value_name = "FILE"
+    )]
+    codebook: PathBuf,
+    /// The unit rated.
+    #[arg(long, short, default_value = "paragraph", value_enum)]
+    unit: UnitArg,
+    /// Count a sub-code's passages for its parent codes too.
+    #[arg(long)]
+    roll_up: bool,
+    /// Which passages each coder is taken to have rated.
+    #[arg(long, default_value = "all", value_enum)]
+    coverage: CoverageArg,
+    /// Segment level: the least overlap, in percent of the two segments' union, for two
+    /// segments to agree.
+    #[arg(long, default_value_t = 90.0, value_name = "PERCENT")]
+    overlap: f64,
+    /// Output format.
+    #[arg(long, short, default_value = "table", value_enum)]
+    format: TableFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct IndexArgs {
+    #[command(flatten)]
+    input: Input,
+    /// The index folder (default: CORPUS/.thematic/index).
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct SearchArgs {
+    /// The query.
+    query: String,
+    #[command(flatten)]
+    input: Input,
+    /// The index folder (default: CORPUS/.thematic/index).
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Only passages coded with this code or its sub-codes. Repeatable: all must hold.
+    #[arg(long, value_name = "CODE")]
+    code: Vec<String>,
+    /// No passage coded with this code or its sub-codes. Repeatable.
+    #[arg(long, value_name = "CODE")]
+    not_code: Vec<String>,
+    /// Only documents of these years: 2020..2023, or one year.
+    #[arg(long, value_name = "A..B")]
+    year: Option<String>,
+    /// Only documents of this kind.
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
+    /// Only passages in this language (en, ru, kk, uk).
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
+    /// At most N hits.
+    #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
+    limit: usize,
+    /// Output format.
+    #[arg(long, short, default_value = "table", value_enum)]
+    format: RetrieveFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SortArg {
+    /// Corpus order.
+    Doc,
+    /// By the words left of the match, nearest first.
+    Left,
+    /// By the words right of the match.
+    Right,
+}
+
+#[derive(Debug, clap::Args)]
+struct KwicArgs {
+    /// The pattern.
+    pattern: String,
+    /// The corpus: a folder or one file.
+    #[arg(default_value = "corpus")]
+    corpus: PathBuf,
+    /// Words of context either side.
+    #[arg(long, short, default_value_t = 5, value_name = "N")]
+    window: usize,
+    /// Order of the lines.
+    #[arg(long, default_value = "doc", value_enum)]
+    sort: SortArg,
+    /// Read PATTERN as a regular expression.
+    #[arg(long)]
+    regex: bool,
+    /// Output format.
+    #[arg(long, short, default_value = "table", value_enum)]
+    format: RetrieveFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct EvaluateArgs {
+    /// The gold standard: JSON Lines of hand-coded segments.
+    #[arg(long, value_name = "FILE")]
+    gold: PathBuf,
+    #[command(flatten)]
+    input: Input,
+    /// Count a sub-code's passages for its parent codes too (in both codings).
+    #[arg(long)]
+    roll_up: bool,
+    /// Output format.
+    #[arg(long, short, default_value = "table", value_enum)]
+    format: TableFormat,
+    /// How many disagreements to list in the table format (all in CSV and JSON).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    disagreements: usize,
+}
+
+/// What every coding command reads.
+#[derive(Debug, clap::Args)]
+struct Input {
+    /// The corpus: a folder of .txt and .md documents (with an optional corpus.toml), or one
+    /// file.
+    #[arg(default_value = "corpus")]
+    corpus: PathBuf,
+    /// The codebook: .toml, or a plain .json / .yaml dictionary of code → phrases.
+    #[arg(
+        long,
+        short,
+        default_value = "codebooks/migration.toml",
+        value_name = "FILE"
+    )]
+    codebook: PathBuf,
+    /// The unit of coding.
+    #[arg(long, short, default_value = "paragraph", value_enum)]
+    unit: UnitArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum UnitArg {
+    /// Blank-line separated paragraphs.
+    Paragraph,
+    /// Sentences within paragraphs.
+    Sentence,
+}
+
+impl From<UnitArg> for Unit {
+    fn from(u: UnitArg) -> Unit {
+        match u {
+            UnitArg::Paragraph => Unit::Paragraph,
+            UnitArg::Sentence => Unit::Sentence,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Where to write the tables and excerpts.
+    #[arg(long, short, default_value = "out", value_name = "DIR")]
+    out: PathBuf,
+    /// How many co-occurring pairs to print.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    /// What counts as co-occurring: the same passage, the same document, or window:N (within
+    /// N passages).
+    #[arg(long, default_value = "passage", value_name = "UNIT")]
+    cooccur: thematic::analysis::CooccurrenceUnit,
+    #[command(flatten)]
+    counting: Counting,
+    /// Which codings the tables count.
+    #[arg(long, default_value = "any", value_enum)]
+    origin: OriginArg,
+    /// Also tabulate codes by this metadata field (year, kind, languages, authors, source, or
+    /// a manifest field); writes crosstab_FIELD.csv. Repeatable.
+    #[arg(long = "by", value_name = "FIELD")]
+    by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// JSON Lines: the coded-segment record.
+    Jsonl,
+    /// CSV: the columns of excerpts.csv.
+    Csv,
+    /// One JSON object of per-code passage and hit counts (the peer benchmark's shape).
+    Counts,
+}
+
+#[derive(Debug, clap::Args)]
+struct CodeArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Output format.
+    #[arg(long, short, default_value = "jsonl", value_enum)]
+    format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum CodebookCommand {
+    /// Validate a codebook, summarise it, and test its examples and counterexamples.
+    Check {
+        /// The codebook file.
+        file: PathBuf,
+    },
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()?;
+    }
+    let progress = output::Progress::new(cli.quiet);
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args, &progress),
+        Command::Code(args) => code::run(args, &progress),
+        Command::Codebook(CodebookCommand::Check { file }) => codebook::check(&file),
+        Command::Retrieve(args) => retrieve::run(args),
+        Command::Agree(args) => agree::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Index(args) => index::run_index(args, &progress),
+        Command::Search(args) => index::run_search(args, &progress),
+        Command::Kwic(args) => index::run_kwic(args),
+    }
+}
+
+impl From<OriginArg> for thematic::analysis::OriginFilter {
+    fn from(o: OriginArg) -> Self {
+        match o {
+            OriginArg::Any => thematic::analysis::OriginFilter::Any,
+            OriginArg::Auto => thematic::analysis::OriginFilter::Auto,
+            OriginArg::Manual => thematic::analysis::OriginFilter::Manual,
+        }
+    }
+}
+
+/// Reads a JSON Lines coding file.
+fn read_coding_file(path: &std::path::Path) -> anyhow::Result<Vec<thematic::coding::Record>> {
+    use anyhow::Context;
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(thematic::coding::read_records(
+        std::io::BufReader::new(file),
+        Some(path),
+    )?)
+}

@@ -1,0 +1,177 @@
+//! Terminal output: progress on stderr, aligned tables, the list of skipped files.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use thematic::corpus::Skipped;
+use unicode_width::UnicodeWidthStr;
+
+/// Progress and notices on stderr. Progress lines appear only when stderr is a terminal.
+pub struct Progress {
+    live: bool,
+    quiet: bool,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        Progress {
+            live: !quiet && std::io::stderr().is_terminal(),
+            quiet,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Shows a progress line, at most ten times a second.
+    pub fn update(&self, message: impl FnOnce() -> String) {
+        if !self.live {
+            return;
+        }
+        let mut last = self.last.lock().expect("progress lock");
+        if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        eprint!("\r\x1b[K{}", message());
+    }
+
+    /// Clears the progress line.
+    pub fn clear(&self) {
+        if self.live && self.last.lock().expect("progress lock").is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    /// A line on stderr, unless quiet.
+    pub fn note(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            self.clear();
+            eprintln!("{message}");
+        }
+    }
+
+    /// Reports what could not be read, and what was left out.
+    pub fn report_skipped(&self, skipped: &[Skipped], ignored: &[PathBuf]) {
+        if !ignored.is_empty() {
+            let mut kinds: Vec<String> = ignored
+                .iter()
+                .map(|p| {
+                    p.extension().map_or_else(
+                        || "(no extension)".to_string(),
+                        |e| format!(".{}", e.to_string_lossy()),
+                    )
+                })
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            self.note(format_args!(
+                "note: {} file(s) of unsupported types left out ({})",
+                ignored.len(),
+                kinds.join(", ")
+            ));
+        }
+        if !skipped.is_empty() {
+            // Always shown: a skipped document is a result the user must know about.
+            self.clear();
+            eprintln!("warning: {} document(s) skipped:", skipped.len());
+            for s in skipped {
+                let shown = s.error.to_string();
+                let mut lines = shown.lines();
+                if let Some(first) = lines.next() {
+                    eprintln!("  - {first}");
+                }
+                for line in lines {
+                    eprintln!("    {line}");
+                }
+            }
+        }
+    }
+}
+
+/// Column alignment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// Column alignments from a spec: `l` left, anything else right (`"llrr"`).
+pub fn aligns(spec: &str) -> Vec<Align> {
+    spec.chars()
+        .map(|c| if c == 'l' { Align::Left } else { Align::Right })
+        .collect()
+}
+
+/// Renders rows as an aligned table with a header line, columns two spaces apart.
+pub fn table(headers: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.enumerate() {
+            let pad = " ".repeat(widths[i].saturating_sub(cell.width()));
+            if i > 0 {
+                out.push_str("  ");
+            }
+            match align[i] {
+                Align::Left => {
+                    out.push_str(cell);
+                    if i + 1 < widths.len() {
+                        out.push_str(&pad);
+                    }
+                }
+                Align::Right => {
+                    out.push_str(&pad);
+                    out.push_str(cell);
+                }
+            }
+        }
+        out.trim_end().to_string()
+    };
+    let mut out = line(&mut headers.iter().copied());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+        out.push('\n');
+    }
+    out
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_wide_characters() {
+        let t = table(
+            &["code", "n"],
+            &aligns("lr"),
+            &[
+                vec!["білім".into(), "3".into()],
+                vec!["a".into(), "12".into()],
+            ],
+        );
+        assert_eq!(t, "code    n\nбілім   3\na      12\n");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+    }
+}

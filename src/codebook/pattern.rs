@@ -1,0 +1,288 @@
+//! Patterns: what a code looks for in a passage.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::text::is_space;
+
+/// The languages passages are detected in, and that patterns can be tagged with.
+pub const LANGUAGES: [&str; 4] = ["en", "ru", "kk", "uk"];
+
+/// How a pattern's text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatternKind {
+    /// Words in order, case-insensitive, whole words, any whitespace between them.
+    Phrase,
+    /// A phrase with word-level wildcards: `*` any run of letters and digits, `?` exactly one.
+    Glob,
+    /// A regular expression (Rust `regex` syntax), case-insensitive and multi-line by default,
+    /// matched against the passage's original text.
+    Regex,
+}
+
+impl fmt::Display for PatternKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PatternKind::Phrase => "phrase",
+            PatternKind::Glob => "glob",
+            PatternKind::Regex => "regex",
+        })
+    }
+}
+
+/// One pattern of a code.
+///
+/// ```
+/// use thematic::{Pattern, PatternKind};
+/// assert_eq!(Pattern::infer("brain drain").kind, PatternKind::Phrase);
+/// assert_eq!(Pattern::infer("утечк* мозг*").kind, PatternKind::Glob);
+/// let p = Pattern::regex(r"\bleav(e|ing) the country\b").lang("en");
+/// assert_eq!(p.lang.as_deref(), Some("en"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Pattern {
+    /// How the text is read.
+    pub kind: PatternKind,
+    /// The pattern as written in the codebook; hits name it.
+    pub text: String,
+    /// The language of passages it applies to (`en`, `ru`, `kk`, `uk`); `None` for all.
+    pub lang: Option<String>,
+    /// Match case exactly instead of ignoring it.
+    pub case_sensitive: bool,
+    /// Why the pattern is in the codebook.
+    pub note: Option<String>,
+}
+
+impl Pattern {
+    fn new(kind: PatternKind, text: impl Into<String>) -> Pattern {
+        Pattern {
+            kind,
+            text: text.into(),
+            lang: None,
+            case_sensitive: false,
+            note: None,
+        }
+    }
+
+    /// A phrase pattern.
+    pub fn phrase(text: impl Into<String>) -> Pattern {
+        Pattern::new(PatternKind::Phrase, text)
+    }
+
+    /// A glob pattern.
+    pub fn glob(text: impl Into<String>) -> Pattern {
+        Pattern::new(PatternKind::Glob, text)
+    }
+
+    /// A regex pattern.
+    pub fn regex(text: impl Into<String>) -> Pattern {
+        Pattern::new(PatternKind::Regex, text)
+    }
+
+    /// A glob if the text holds `*` or `?`, otherwise a phrase: how bare strings in codebooks and
+    /// dictionaries are read (quanteda's convention).
+    pub fn infer(text: impl Into<String>) -> Pattern {
+        let text = text.into();
+        if text.contains(['*', '?']) {
+            Pattern::glob(text)
+        } else {
+            Pattern::phrase(text)
+        }
+    }
+
+    /// Restricts the pattern to passages in language `lang`.
+    pub fn lang(mut self, lang: impl Into<String>) -> Pattern {
+        self.lang = Some(lang.into());
+        self
+    }
+
+    /// Makes the pattern case-sensitive.
+    pub fn case_sensitive(mut self, yes: bool) -> Pattern {
+        self.case_sensitive = yes;
+        self
+    }
+
+    /// Checks that the pattern can be compiled; the error is a one-line reason, with the
+    /// regex engine's own explanation on the following lines for regexes.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(lang) = &self.lang
+            && !LANGUAGES.contains(&lang.as_str())
+        {
+            return Err(format!(
+                "unknown language {lang:?}: patterns can be tagged with {}",
+                LANGUAGES.join(", ")
+            ));
+        }
+        match self.kind {
+            PatternKind::Phrase => {
+                if self.text.chars().all(is_space) {
+                    return Err("empty phrase".to_string());
+                }
+                Ok(())
+            }
+            PatternKind::Glob => Glob::parse(&self.text, self.case_sensitive).map(|_| ()),
+            PatternKind::Regex => build_regex(&self.text, self.case_sensitive)
+                .map(|_| ())
+                .map_err(|e| format!("invalid regex\n{e}")),
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Builds a user regex with the codebook's defaults: case-insensitive unless asked otherwise,
+/// `^`/`$` at line ends.
+pub(crate) fn build_regex(text: &str, case_sensitive: bool) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(text)
+        .case_insensitive(!case_sensitive)
+        .multi_line(true)
+        .build()
+}
+
+/// A parsed glob: the regex it means and its longest literal run, lowercased, for the automaton
+/// to find candidates with. Compiling the regex is left to [`Glob::compile`]: Unicode word
+/// classes make it costly, and most globs of a large codebook never find a candidate.
+#[derive(Debug, Clone)]
+pub(crate) struct Glob {
+    /// The regex source, matched against original text.
+    pub source: String,
+    /// Match case exactly.
+    pub case_sensitive: bool,
+    /// The longest literal run of the glob, lowercased, words joined by one space: every match
+    /// contains it in the folded text.
+    pub anchor: String,
+}
+
+impl Glob {
+    pub(crate) fn parse(text: &str, case_sensitive: bool) -> Result<Glob, String> {
+        let words: Vec<&str> = text.split(is_space).filter(|w| !w.is_empty()).collect();
+        if words.is_empty() {
+            return Err("empty glob".to_string());
+        }
+        if !text
+            .chars()
+            .any(|c| c != '*' && c != '?' && crate::text::is_word_char(c))
+        {
+            return Err(format!(
+                "glob {text:?} has no letter or digit besides its wildcards: it would match every word"
+            ));
+        }
+        // The class is closed under case: keep it out of case folding, which is slow for it.
+        const WORD: &str = r"(?-i:[\p{L}\p{N}_])";
+        let mut source = String::from(r"\b{start-half}");
+        let mut best = String::new();
+        let mut run = String::new();
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                source.push_str(r"[\s\x1C-\x1F]+");
+                if run.is_empty() {
+                    // The run was broken by a wildcard at the end of the previous word.
+                } else {
+                    run.push(' ');
+                }
+            }
+            for c in word.chars() {
+                match c {
+                    '*' | '?' => {
+                        source.push_str(WORD);
+                        if c == '*' {
+                            source.push('*');
+                        }
+                        keep_longest(&mut best, &mut run);
+                    }
+                    c => {
+                        source.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+                        run.extend(c.to_lowercase());
+                    }
+                }
+            }
+        }
+        keep_longest(&mut best, &mut run);
+        source.push_str(r"\b{end-half}");
+        Ok(Glob {
+            source,
+            case_sensitive,
+            anchor: best,
+        })
+    }
+
+    /// Compiles the glob's regex.
+    pub(crate) fn compile(&self) -> Result<regex::Regex, String> {
+        regex::RegexBuilder::new(&self.source)
+            .case_insensitive(!self.case_sensitive)
+            .build()
+            .map_err(|e| format!("glob could not be compiled: {e}"))
+    }
+}
+
+fn keep_longest(best: &mut String, run: &mut String) {
+    let trimmed = run.trim_end();
+    if trimmed.chars().count() > best.chars().count() {
+        *best = trimmed.to_string();
+    }
+    run.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_anchor_is_the_longest_literal_run() {
+        assert_eq!(
+            Glob::parse("утечк* мозгов", false).unwrap().anchor,
+            "мозгов"
+        );
+        assert_eq!(
+            Glob::parse("Brain drain*", false).unwrap().anchor,
+            "brain drain"
+        );
+        assert_eq!(Glob::parse("*МИГРА*", false).unwrap().anchor, "мигра");
+        assert_eq!(Glob::parse("көші-қон*", false).unwrap().anchor, "көші-қон");
+    }
+
+    #[test]
+    fn glob_regex_matches_whole_words_with_wildcards() {
+        let g = Glob::parse("мигра*", false).unwrap().compile().unwrap();
+        assert!(g.is_match("Миграция"));
+        assert!(g.find("эмиграция").is_none());
+        let g = Glob::parse("утечк? мозгов", false)
+            .unwrap()
+            .compile()
+            .unwrap();
+        assert!(g.is_match("утечки\n  мозгов"));
+        assert!(!g.is_match("утечкой мозгов"));
+        let g = Glob::parse("*мигра*", false).unwrap().compile().unwrap();
+        assert_eq!(g.find("про эмиграцию.").unwrap().as_str(), "эмиграцию");
+    }
+
+    #[test]
+    fn globs_without_literals_are_rejected() {
+        assert!(Glob::parse("*", false).is_err());
+        assert!(Glob::parse("* ?", false).is_err());
+        assert!(Glob::parse("   ", false).is_err());
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        assert!(
+            Pattern::phrase("  ")
+                .validate()
+                .unwrap_err()
+                .contains("empty")
+        );
+        let err = Pattern::regex("(leav").validate().unwrap_err();
+        assert!(
+            err.starts_with("invalid regex\n") && err.contains("unclosed group"),
+            "{err}"
+        );
+        let err = Pattern::phrase("x").lang("de").validate().unwrap_err();
+        assert!(err.contains("unknown language"), "{err}");
+    }
+}

@@ -1,0 +1,264 @@
+//! The corpus manifest, `corpus.toml`: metadata for the documents of a folder.
+//!
+//! ```toml
+//! [corpus]
+//! name = "Migration policy papers"
+//!
+//! [[document]]
+//! file = "001_80cac5b2e7107bf3.txt"   # relative to the folder (required)
+//! id = "narymbaeva2024"               # optional; default: the file's path without extension
+//! title = "Exploring Intellectual and Educational Migration in Kazakhstan"
+//! authors = ["Ainur Narymbaeva", "Yerkesh Rakhymzhanov"]
+//! year = 2024
+//! kind = "journal article"
+//! languages = ["en", "ru", "kk"]
+//! source = "Access to Justice in Eastern Europe"
+//! doi = "10.33327/AJEE-18-7.2-a000104"
+//! licence = "CC BY 4.0"
+//! fields = { country = "Kazakhstan" }  # any further metadata, for crosstabs
+//! ```
+//!
+//! Unknown keys are rejected with the line and column of the key.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Metadata;
+use crate::error::{Diagnostic, Error, Result};
+
+/// The file name a corpus folder's manifest has.
+pub const MANIFEST_FILE: &str = "corpus.toml";
+
+/// A parsed `corpus.toml`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Manifest {
+    /// The corpus's name, if given.
+    pub name: Option<String>,
+    /// A description of the corpus, if given.
+    pub description: Option<String>,
+    /// One entry per listed document, in file order.
+    pub documents: Vec<ManifestEntry>,
+}
+
+/// One `[[document]]` of the manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestEntry {
+    /// The file, relative to the corpus folder, with `/` separators.
+    pub file: String,
+    /// The document id, if the manifest sets one.
+    pub id: Option<String>,
+    /// The metadata the manifest gives.
+    pub metadata: Metadata,
+    /// 1-based line of the entry's `file` key, for messages.
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    corpus: Option<RawCorpus>,
+    #[serde(default)]
+    document: Vec<RawDocument>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCorpus {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocument {
+    file: Spanned<String>,
+    id: Option<Spanned<String>>,
+    title: Option<String>,
+    #[serde(default)]
+    authors: Vec<String>,
+    year: Option<i32>,
+    kind: Option<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+    source: Option<String>,
+    doi: Option<String>,
+    url: Option<String>,
+    licence: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`.
+    pub fn from_path(path: &Path) -> Result<Manifest> {
+        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Manifest::parse(&source, Some(path))
+    }
+
+    /// Parses and validates manifest text; `path` is used in messages only.
+    pub fn parse(source: &str, path: Option<&Path>) -> Result<Manifest> {
+        let fail = |message: String, span: Option<std::ops::Range<usize>>| {
+            Error::Manifest(Box::new(
+                Diagnostic::new(message)
+                    .with_path(path)
+                    .with_span(source, span),
+            ))
+        };
+        let raw: RawManifest = toml::from_str(source).map_err(|e| {
+            fail(
+                format!("invalid corpus manifest: {}", e.message()),
+                e.span(),
+            )
+        })?;
+        let mut seen_files = HashSet::new();
+        let mut seen_ids = HashSet::new();
+        let mut documents = Vec::with_capacity(raw.document.len());
+        for doc in raw.document {
+            let file_span = doc.file.span();
+            let file = doc.file.into_inner().replace('\\', "/");
+            if file.trim().is_empty() || Path::new(&file).is_absolute() || file.contains("..") {
+                return Err(fail(
+                    format!(
+                        "invalid corpus manifest: `file` must be a path inside the corpus folder, not {file:?}"
+                    ),
+                    Some(file_span),
+                ));
+            }
+            if !seen_files.insert(file.clone()) {
+                return Err(fail(
+                    format!("invalid corpus manifest: {file:?} is listed twice"),
+                    Some(file_span),
+                ));
+            }
+            let id = match doc.id {
+                Some(id) => {
+                    let span = id.span();
+                    let id = id.into_inner();
+                    if let Some(problem) = super::id_problem(&id) {
+                        return Err(fail(
+                            format!("invalid corpus manifest: document id {id:?} {problem}"),
+                            Some(span),
+                        ));
+                    }
+                    if !seen_ids.insert(id.clone()) {
+                        return Err(fail(
+                            format!("invalid corpus manifest: document id {id:?} is used twice"),
+                            Some(span),
+                        ));
+                    }
+                    Some(id)
+                }
+                None => None,
+            };
+            let mut fields = BTreeMap::new();
+            for (key, value) in doc.fields {
+                let span = value.span();
+                let text = match value.into_inner() {
+                    toml::Value::String(s) => s,
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Float(x) => x.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    other => {
+                        return Err(fail(
+                            format!(
+                                "invalid corpus manifest: field {key:?} must be a string, number or boolean, not {}",
+                                other.type_str()
+                            ),
+                            Some(span),
+                        ));
+                    }
+                };
+                fields.insert(key, text);
+            }
+            documents.push(ManifestEntry {
+                line: crate::error::Location::from_span(source, file_span.clone()).line,
+                file,
+                id,
+                metadata: Metadata {
+                    title: doc.title.unwrap_or_default(),
+                    authors: doc.authors,
+                    year: doc.year,
+                    kind: doc.kind,
+                    languages: doc.languages,
+                    source: doc.source,
+                    doi: doc.doi,
+                    url: doc.url,
+                    licence: doc.licence,
+                    fields,
+                },
+            });
+        }
+        let (name, description) = raw.corpus.map_or((None, None), |c| (c.name, c.description));
+        Ok(Manifest {
+            name,
+            description,
+            documents,
+        })
+    }
+
+    /// The entry for `file` (relative, `/`-separated), if listed.
+    pub fn entry(&self, file: &str) -> Option<&ManifestEntry> {
+        self.documents.iter().find(|d| d.file == file)
+    }
+}
+
+/// The manifest path of a corpus folder.
+pub(crate) fn manifest_path(root: &Path) -> PathBuf {
+    root.join(MANIFEST_FILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_entries_and_fields() {
+        let m = Manifest::parse(
+            "[corpus]\nname = \"c\"\n\n[[document]]\nfile = \"a.txt\"\ntitle = \"A\"\nyear = 2023\nlanguages = [\"en\", \"kk\"]\nfields = { country = \"KZ\", pages = 12 }\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(m.name.as_deref(), Some("c"));
+        let e = m.entry("a.txt").unwrap();
+        assert_eq!(e.metadata.year, Some(2023));
+        assert_eq!(e.metadata.fields["pages"], "12");
+        assert_eq!(e.line, 5);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_position() {
+        let err = Manifest::parse(
+            "[[document]]\nfile = \"a.txt\"\nautor = \"x\"\n",
+            Some(Path::new("corpus.toml")),
+        )
+        .unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("unknown field `autor`"), "{shown}");
+        assert!(shown.contains("corpus.toml:3:1"), "{shown}");
+    }
+
+    #[test]
+    fn duplicate_files_and_ids_are_rejected() {
+        let twice = "[[document]]\nfile = \"a.txt\"\n[[document]]\nfile = \"a.txt\"\n";
+        assert!(
+            Manifest::parse(twice, None)
+                .unwrap_err()
+                .to_string()
+                .contains("listed twice")
+        );
+        let ids = "[[document]]\nfile = \"a.txt\"\nid = \"x\"\n[[document]]\nfile = \"b.txt\"\nid = \"x\"\n";
+        let err = Manifest::parse(ids, None).unwrap_err().to_string();
+        assert!(err.contains("used twice") && err.contains(":6:"), "{err}");
+    }
+
+    #[test]
+    fn paths_outside_the_folder_are_rejected() {
+        let err = Manifest::parse("[[document]]\nfile = \"../secret.txt\"\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("inside the corpus folder"), "{err}");
+    }
+}

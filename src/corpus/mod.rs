@@ -1,0 +1,537 @@
+//! Documents, their metadata, and reading a corpus folder.
+//!
+//! A corpus is a folder of documents (`.txt` and `.md` today; each format is a [`Loader`]) with
+//! an optional manifest, [`corpus.toml`](manifest), giving their metadata. Reading never stops at a
+//! bad document: it is recorded as [`Skipped`] with the reason, and the others are read.
+//!
+//! ```
+//! # fn main() -> thematic::Result<()> {
+//! let corpus = thematic::Corpus::open("corpus")?;
+//! for doc in corpus.documents() {
+//!     println!("{} ({}): {}", doc.id, doc.metadata.year.unwrap_or(0), doc.metadata.title);
+//! }
+//! assert!(corpus.skipped().is_empty());
+//! # Ok(()) }
+//! ```
+
+mod loader;
+pub mod manifest;
+mod normalize;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use loader::{Loaded, Loader, Loaders, MarkdownLoader, TextLoader, decode_utf8};
+pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry};
+pub use normalize::normalize;
+
+use crate::error::{Error, Result};
+use crate::segment::{Passage, Unit};
+
+/// What is known about a document besides its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    /// The title (from the manifest, the file, or the text's first line).
+    pub title: String,
+    /// Authors, in order.
+    pub authors: Vec<String>,
+    /// Year of publication.
+    pub year: Option<i32>,
+    /// What the document is: "journal article", "abstract", "policy", …
+    pub kind: Option<String>,
+    /// ISO 639-1 codes of the languages present, main language first.
+    pub languages: Vec<String>,
+    /// Where it was published (journal, issuing body).
+    pub source: Option<String>,
+    /// Its DOI, as printed.
+    pub doi: Option<String>,
+    /// Where it can be found.
+    pub url: Option<String>,
+    /// Its licence, as stated ("not stated" when the text gives none).
+    pub licence: Option<String>,
+    /// Any further fields from the manifest, for crosstabs.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Metadata {
+    /// The value of a metadata field by name: the built-in ones (`title`, `year`, `kind`,
+    /// `source`, `licence`, `doi`, `url`, `authors`, `languages`, joined with `; `) or a manifest
+    /// field.
+    pub fn get(&self, field: &str) -> Option<String> {
+        let joined = |v: &[String]| (!v.is_empty()).then(|| v.join("; "));
+        match field {
+            "title" => Some(self.title.clone()),
+            "year" => self.year.map(|y| y.to_string()),
+            "kind" => self.kind.clone(),
+            "source" => self.source.clone(),
+            "licence" | "license" => self.licence.clone(),
+            "doi" => self.doi.clone(),
+            "url" => self.url.clone(),
+            "authors" | "author" => joined(&self.authors),
+            "languages" | "language" => joined(&self.languages),
+            other => self.fields.get(other).cloned(),
+        }
+    }
+}
+
+/// One document: its stored plain text, which every offset indexes, and its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// The document id: the manifest's, or the file's path inside the corpus without extension.
+    pub id: Arc<str>,
+    /// The file it was read from, if any.
+    pub path: Option<PathBuf>,
+    /// The loader's format name (`"text"`, `"markdown"`).
+    pub format: &'static str,
+    /// The stored plain text (LF line ends, NFC).
+    pub text: String,
+    /// Title, authors, year and the rest.
+    pub metadata: Metadata,
+    /// Size of the source (the file's bytes, or the text given), before normalisation.
+    pub source_len: usize,
+}
+
+impl Document {
+    /// A document from text in memory. The text is [normalised](normalize); the title is its
+    /// first non-blank line.
+    ///
+    /// ```
+    /// let doc = thematic::Document::new("memo", "Brain drain\r\n\r\nText.");
+    /// assert_eq!(doc.text, "Brain drain\n\nText.");
+    /// assert_eq!(doc.metadata.title, "Brain drain");
+    /// ```
+    pub fn new(id: impl Into<Arc<str>>, text: impl Into<String>) -> Document {
+        let text: String = text.into();
+        let source_len = text.len();
+        let text = normalize(text);
+        let metadata = Metadata {
+            title: first_line_title(&text),
+            ..Metadata::default()
+        };
+        Document {
+            id: id.into(),
+            path: None,
+            format: "text",
+            text,
+            metadata,
+            source_len,
+        }
+    }
+
+    /// Splits the document into passages of the given unit.
+    pub fn passages(&self, unit: Unit) -> Vec<Passage> {
+        crate::segment::segment(&self.text, unit)
+    }
+
+    /// Size of the stored text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Is the stored text empty?
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// The title a document without metadata gets: its first non-blank line, without Markdown
+/// heading marks or emphasis, at most 200 characters.
+fn first_line_title(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let line = line.trim_start_matches('#').trim().replace("**", "");
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// Why a document id is unusable, if it is.
+pub(crate) fn id_problem(id: &str) -> Option<&'static str> {
+    if id.trim().is_empty() {
+        Some("is empty")
+    } else if id.trim() != id {
+        Some("has leading or trailing whitespace")
+    } else if id.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else {
+        None
+    }
+}
+
+/// A document that could not be read, and why.
+#[derive(Debug)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// The reason, pointing at the fault.
+    pub error: Error,
+}
+
+/// A file of the corpus folder that will be read as a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The file.
+    pub path: PathBuf,
+    /// Its path inside the corpus folder, `/`-separated.
+    pub relative: String,
+    /// The id its document will have.
+    pub id: Arc<str>,
+    /// Its manifest entry, if listed.
+    pub manifest: Option<ManifestEntry>,
+}
+
+/// Finds the documents of a corpus folder and reads them, one at a time or all in parallel.
+///
+/// Use it directly to stream a corpus too large to hold in memory; [`Corpus::open`] reads
+/// everything at once.
+#[derive(Debug)]
+pub struct CorpusReader {
+    root: PathBuf,
+    manifest: Option<Manifest>,
+    entries: Vec<Entry>,
+    problems: Vec<Skipped>,
+    ignored: Vec<PathBuf>,
+    loaders: Loaders,
+}
+
+impl CorpusReader {
+    /// Lists the documents of `path`, a folder (searched recursively; hidden files and folders,
+    /// such as `.thematic/`, are left out) or a single file, with the built-in loaders.
+    ///
+    /// Fails only when `path` cannot be read at all or its manifest is invalid; problems with
+    /// single files are kept for [`CorpusReader::problems`].
+    pub fn open(path: impl AsRef<Path>) -> Result<CorpusReader> {
+        CorpusReader::with_loaders(path, Loaders::default())
+    }
+
+    /// Like [`CorpusReader::open`], with a chosen set of loaders.
+    pub fn with_loaders(path: impl AsRef<Path>, loaders: Loaders) -> Result<CorpusReader> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = CorpusReader {
+            root: path.to_path_buf(),
+            manifest: None,
+            entries: Vec::new(),
+            problems: Vec::new(),
+            ignored: Vec::new(),
+            loaders,
+        };
+        if meta.is_file() {
+            reader.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let relative = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if reader.loaders.for_path(path).is_none() {
+                return Err(Error::Document {
+                    path: path.to_path_buf(),
+                    message: "no loader for this file type (thematic reads .txt and .md)"
+                        .to_string(),
+                });
+            }
+            reader.entries.push(Entry {
+                path: path.to_path_buf(),
+                id: id_from_relative(&relative).into(),
+                relative,
+                manifest: None,
+            });
+            return Ok(reader);
+        }
+        let manifest_path = manifest::manifest_path(path);
+        if manifest_path.is_file() {
+            reader.manifest = Some(Manifest::from_path(&manifest_path)?);
+        }
+        reader.discover(&manifest_path);
+        Ok(reader)
+    }
+
+    fn discover(&mut self, manifest_path: &Path) {
+        let mut ids: HashMap<Arc<str>, String> = HashMap::new();
+        let walker = walkdir::WalkDir::new(&self.root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for item in walker {
+            let item = match item {
+                Ok(item) => item,
+                Err(err) => {
+                    let path = err.path().unwrap_or(&self.root).to_path_buf();
+                    let message = match err.loop_ancestor() {
+                        Some(a) => format!("symbolic link loop back to {}", a.display()),
+                        None => err.to_string(),
+                    };
+                    self.problems.push(Skipped {
+                        error: Error::Corpus {
+                            path: path.clone(),
+                            message,
+                        },
+                        path,
+                    });
+                    continue;
+                }
+            };
+            if !item.file_type().is_file() || item.path() == manifest_path {
+                continue;
+            }
+            let path = item.path().to_path_buf();
+            if self.loaders.for_path(&path).is_none() {
+                self.ignored.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&self.root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let listed = self
+                .manifest
+                .as_ref()
+                .and_then(|m| m.entry(&relative))
+                .cloned();
+            let id: Arc<str> = listed
+                .as_ref()
+                .and_then(|m| m.id.clone())
+                .unwrap_or_else(|| id_from_relative(&relative))
+                .into();
+            if let Some(first) = ids.get(&id) {
+                self.problems.push(Skipped {
+                    error: Error::Document {
+                        path: path.clone(),
+                        message: format!(
+                            "document id {id:?} is already used by {first}; rename the file or give it an id in {MANIFEST_FILE}"
+                        ),
+                    },
+                    path,
+                });
+                continue;
+            }
+            ids.insert(id.clone(), relative.clone());
+            self.entries.push(Entry {
+                path,
+                relative,
+                id,
+                manifest: listed,
+            });
+        }
+        if let Some(manifest) = &self.manifest {
+            for listed in &manifest.documents {
+                if !self.entries.iter().any(|e| e.relative == listed.file) {
+                    let path = self.root.join(&listed.file);
+                    let message = if path.is_file() {
+                        "listed in corpus.toml but not a readable document (unsupported type, or hidden)"
+                    } else {
+                        "listed in corpus.toml but not found"
+                    };
+                    self.problems.push(Skipped {
+                        error: Error::Document {
+                            path: path.clone(),
+                            message: format!("{message} (line {})", listed.line),
+                        },
+                        path,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The folder the corpus was read from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The manifest, if the folder has one.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
+    }
+
+    /// The documents to read, in path order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Files that could not even be listed (unreadable folders, link loops, duplicate ids,
+    /// manifest entries without a file).
+    pub fn problems(&self) -> &[Skipped] {
+        &self.problems
+    }
+
+    /// Files left out because no loader reads their type.
+    pub fn ignored(&self) -> &[PathBuf] {
+        &self.ignored
+    }
+
+    /// Takes the listing problems out (to report them with the documents that failed to read).
+    pub fn take_problems(&mut self) -> Vec<Skipped> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Reads one document.
+    pub fn read(&self, entry: &Entry) -> Result<Document> {
+        let bytes = std::fs::read(&entry.path).map_err(|e| Error::io(&entry.path, e))?;
+        let source_len = bytes.len();
+        let loader = self
+            .loaders
+            .for_path(&entry.path)
+            .ok_or_else(|| Error::Document {
+                path: entry.path.clone(),
+                message: "no loader for this file type".to_string(),
+            })?;
+        let loaded = loader.load(&entry.path, bytes)?;
+        let text = normalize(loaded.text);
+        let mut metadata = entry
+            .manifest
+            .as_ref()
+            .map(|m| m.metadata.clone())
+            .unwrap_or_default();
+        if metadata.title.is_empty() {
+            metadata.title = loaded.title.unwrap_or_else(|| first_line_title(&text));
+        }
+        Ok(Document {
+            id: entry.id.clone(),
+            path: Some(entry.path.clone()),
+            format: loader.format(),
+            text,
+            metadata,
+            source_len,
+        })
+    }
+
+    /// Reads every document, in parallel, keeping path order.
+    pub fn read_all(self) -> Corpus {
+        let results: Vec<_> = self
+            .entries
+            .par_iter()
+            .map(|entry| (entry.path.clone(), self.read(entry)))
+            .collect();
+        let mut documents = Vec::with_capacity(results.len());
+        let mut skipped = self.problems;
+        for (path, result) in results {
+            match result {
+                Ok(doc) => documents.push(doc),
+                Err(error) => skipped.push(Skipped { path, error }),
+            }
+        }
+        Corpus {
+            root: Some(self.root),
+            name: self.manifest.and_then(|m| m.name),
+            documents,
+            skipped,
+            ignored: self.ignored,
+        }
+    }
+}
+
+/// A document id from a path inside the corpus: the path without its extension.
+fn id_from_relative(relative: &str) -> String {
+    match relative.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => stem.to_string(),
+        _ => relative.to_string(),
+    }
+}
+
+/// A set of documents in memory, with what could not be read.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    root: Option<PathBuf>,
+    name: Option<String>,
+    documents: Vec<Document>,
+    skipped: Vec<Skipped>,
+    ignored: Vec<PathBuf>,
+}
+
+impl Corpus {
+    /// Reads every document of a folder (or a single file). See [`CorpusReader::open`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Corpus> {
+        Ok(CorpusReader::open(path)?.read_all())
+    }
+
+    /// A corpus of documents already in memory.
+    pub fn from_documents(documents: impl IntoIterator<Item = Document>) -> Corpus {
+        Corpus {
+            documents: documents.into_iter().collect(),
+            ..Corpus::default()
+        }
+    }
+
+    /// The folder it was read from, if any.
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// The corpus name from the manifest, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The documents read, in path order.
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    /// The document with id `id`.
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| &*d.id == id)
+    }
+
+    /// Documents that could not be read, with the reason.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// Files left out because no loader reads their type.
+    pub fn ignored(&self) -> &[PathBuf] {
+        &self.ignored
+    }
+
+    /// Total size of the stored text, in bytes.
+    pub fn text_bytes(&self) -> usize {
+        self.documents.iter().map(Document::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_drop_the_extension_only() {
+        assert_eq!(id_from_relative("a/b.c.txt"), "a/b.c");
+        assert_eq!(id_from_relative("README"), "README");
+        assert_eq!(id_from_relative(".hidden"), ".hidden");
+    }
+
+    #[test]
+    fn titles_come_from_the_first_non_blank_line() {
+        assert_eq!(
+            first_line_title("\n\n## **Brain Drain** \nx"),
+            "Brain Drain"
+        );
+        assert_eq!(first_line_title(""), "");
+        assert_eq!(first_line_title(&"x".repeat(300)).chars().count(), 201);
+    }
+
+    #[test]
+    fn metadata_fields_are_reachable_by_name() {
+        let mut m = Metadata {
+            year: Some(2022),
+            authors: vec!["A".into(), "B".into()],
+            ..Metadata::default()
+        };
+        m.fields.insert("country".into(), "KZ".into());
+        assert_eq!(m.get("year").as_deref(), Some("2022"));
+        assert_eq!(m.get("authors").as_deref(), Some("A; B"));
+        assert_eq!(m.get("country").as_deref(), Some("KZ"));
+        assert_eq!(m.get("kind"), None);
+    }
+}

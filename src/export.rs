@@ -1,0 +1,349 @@
+//! Writing results: CSV tables, coded excerpts as CSV and JSON Lines, all written atomically.
+//!
+//! Every file is written to a temporary file in the destination folder and renamed into place
+//! when complete, so a reader never sees half a file and a failed run leaves the previous
+//! output intact.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::Tables;
+use crate::codebook::Codebook;
+use crate::coding::{CodedSegment, Coding, RecordWriter, slice_chars};
+use crate::corpus::{Corpus, Document};
+use crate::error::{Error, Result};
+use crate::text::CharIndex;
+
+/// Writes `path` atomically: `write` fills a buffered temporary file in the same folder, which
+/// then replaces `path`. On any error `path` is left as it was.
+pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> io::Result<()>,
+{
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let temp = tempfile::Builder::new()
+        .prefix(".thematic-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    let mut out = BufWriter::new(temp);
+    write(&mut out).map_err(|e| Error::io(path, e))?;
+    let temp = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    // A temporary file is private (0600); results are for sharing, like any file the user makes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(path, e))?;
+    }
+    temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+fn csv_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Formats a share with six decimals, as the CSV files carry it.
+fn share(x: f64) -> String {
+    format!("{x:.6}")
+}
+
+/// The frequency table: `code,label,passages,documents,hits,share`.
+pub fn write_frequencies_csv(tables: &Tables, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["code", "label", "passages", "documents", "hits", "share"])
+        .map_err(csv_error)?;
+    for f in &tables.frequencies {
+        w.write_record([
+            &*f.code,
+            &f.label,
+            &f.passages.to_string(),
+            &f.documents.to_string(),
+            &f.hits.to_string(),
+            &share(f.share),
+        ])
+        .map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// The co-occurrence table, long form: `code_a,code_b,N,jaccard,p_b_given_a,p_a_given_b,lift,
+/// pmi,documents,document_jaccard,nested`, where `N` names the unit counted (`passages`,
+/// `documents` or `windows`) and `pmi` is empty for pairs that never co-occur.
+pub fn write_cooccurrence_csv(tables: &Tables, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "code_a",
+        "code_b",
+        tables.options.unit.counted(),
+        "jaccard",
+        "p_b_given_a",
+        "p_a_given_b",
+        "lift",
+        "pmi",
+        "documents",
+        "document_jaccard",
+        "nested",
+    ])
+    .map_err(csv_error)?;
+    for p in &tables.cooccurrence {
+        w.write_record([
+            &*p.code_a,
+            &*p.code_b,
+            &p.passages.to_string(),
+            &share(p.jaccard),
+            &share(p.p_b_given_a),
+            &share(p.p_a_given_b),
+            &share(p.lift),
+            &p.pmi.map_or_else(String::new, share),
+            &p.documents.to_string(),
+            &share(p.document_jaccard),
+            if p.nested { "true" } else { "false" },
+        ])
+        .map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// The co-occurrence matrix: a header row of codes, then one row per code; the diagonal holds
+/// the units coded with each code.
+pub fn write_cooccurrence_matrix_csv(tables: &Tables, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["code".to_string()];
+    header.extend(tables.frequencies.iter().map(|f| f.code.to_string()));
+    w.write_record(&header).map_err(csv_error)?;
+    for (f, row) in tables.frequencies.iter().zip(tables.cooccurrence_matrix()) {
+        let mut record = vec![f.code.to_string()];
+        record.extend(row.iter().map(usize::to_string));
+        w.write_record(&record).map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// The code × document table, long form: `doc,title,code,passages,hits,share`.
+pub fn write_by_document_csv(
+    tables: &Tables,
+    coding: &Coding,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let titles: HashMap<&str, &str> = coding
+        .documents
+        .iter()
+        .map(|d| (&*d.id, d.metadata.title.as_str()))
+        .collect();
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["doc", "title", "code", "passages", "hits", "share"])
+        .map_err(csv_error)?;
+    for c in &tables.by_document {
+        w.write_record([
+            &*c.doc,
+            titles.get(&*c.doc).copied().unwrap_or(""),
+            &*c.code,
+            &c.passages.to_string(),
+            &c.hits.to_string(),
+            &share(c.share),
+        ])
+        .map_err(csv_error)?;
+    }
+    w.flush()
+}
+
+/// A crosstab, long form (one row per code and value, as R and pandas read it):
+/// `code,label,FIELD,passages,share,documents,passages_total,documents_total`, where `share` is
+/// `passages ÷ passages_total`, the passages of the documents with that value.
+pub fn write_crosstab_csv(
+    crosstab: &crate::analysis::crosstab::Crosstab,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "code",
+        "label",
+        crosstab.field.as_str(),
+        "passages",
+        "share",
+        "documents",
+        "passages_total",
+        "documents_total",
+    ])
+    .map_err(csv_error)?;
+    for row in &crosstab.rows {
+        for (i, value) in crosstab.values.iter().enumerate() {
+            w.write_record([
+                &*row.code,
+                &row.label,
+                value,
+                &row.passages[i].to_string(),
+                &share(row.shares[i]),
+                &row.documents[i].to_string(),
+                &crosstab.passages[i].to_string(),
+                &crosstab.documents[i].to_string(),
+            ])
+            .map_err(csv_error)?;
+        }
+    }
+    w.flush()
+}
+
+/// A string made safe as part of a file name: letters, digits, `-` and `_` kept, the rest `_`.
+pub fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The columns of the excerpt CSV. `patterns` lists the distinct patterns that matched and
+/// `matched` the distinct texts they matched, each joined with ` | `.
+pub const EXCERPT_COLUMNS: [&str; 12] = [
+    "doc", "title", "passage", "start", "end", "code", "label", "origin", "hits", "patterns",
+    "matched", "text",
+];
+
+/// Writes one document's coded segments as excerpt CSV rows (no header; see
+/// [`EXCERPT_COLUMNS`]).
+pub fn write_excerpt_rows<W: Write>(
+    doc: &Document,
+    segments: &[CodedSegment],
+    codebook: &Codebook,
+    w: &mut csv::Writer<W>,
+) -> io::Result<()> {
+    let index = CharIndex::new(&doc.text);
+    for seg in segments {
+        let text = slice_chars(&doc.text, &index, seg.start, seg.end);
+        let patterns: BTreeSet<&str> = seg.hits.iter().map(|h| &*h.pattern).collect();
+        let matched: BTreeSet<&str> = seg
+            .hits
+            .iter()
+            .map(|h| slice_chars(&doc.text, &index, h.start, h.end))
+            .collect();
+        let label = codebook.code(&seg.code).map_or("", |c| c.label.as_str());
+        w.write_record([
+            &*seg.doc,
+            &doc.metadata.title,
+            &seg.passage.to_string(),
+            &seg.start.to_string(),
+            &seg.end.to_string(),
+            &*seg.code,
+            label,
+            seg.origin.as_str(),
+            &seg.hits.len().to_string(),
+            &patterns.into_iter().collect::<Vec<_>>().join(" | "),
+            &matched.into_iter().collect::<Vec<_>>().join(" | "),
+            text,
+        ])
+        .map_err(csv_error)?;
+    }
+    Ok(())
+}
+
+/// Coded excerpts as CSV, with a header row (see [`EXCERPT_COLUMNS`]).
+pub fn write_excerpts_csv(
+    coding: &Coding,
+    corpus: &Corpus,
+    codebook: &Codebook,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(EXCERPT_COLUMNS).map_err(csv_error)?;
+    for (doc, segments) in by_document(coding, corpus) {
+        write_excerpt_rows(doc, segments, codebook, &mut w)?;
+    }
+    w.flush()
+}
+
+/// Coded excerpts as JSON Lines, in the record of [`coding`](crate::coding).
+pub fn write_excerpts_jsonl(
+    coding: &Coding,
+    corpus: &Corpus,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut w = RecordWriter::new(out);
+    for (doc, segments) in by_document(coding, corpus) {
+        w.write_document(doc, segments)?;
+    }
+    w.into_inner().map(|_| ())
+}
+
+/// The segments of `coding` in runs of one document each, with the document (segments of
+/// documents not in `corpus` are left out).
+fn by_document<'a>(
+    coding: &'a Coding,
+    corpus: &'a Corpus,
+) -> impl Iterator<Item = (&'a Document, &'a [CodedSegment])> + 'a {
+    let docs: HashMap<&str, &Document> = corpus.documents().iter().map(|d| (&*d.id, d)).collect();
+    coding
+        .segments
+        .chunk_by(|a, b| a.doc == b.doc)
+        .filter_map(move |run| docs.get(&*run[0].doc).map(|doc| (*doc, run)))
+}
+
+/// The files [`write_outputs`] writes, by name.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "frequencies.csv",
+    "cooccurrence.csv",
+    "code_by_document.csv",
+    "excerpts.csv",
+    "excerpts.jsonl",
+];
+
+/// Writes the standard outputs of an analysis into `dir`: [`OUTPUT_FILES`]. Returns their paths.
+pub fn write_outputs(
+    dir: &Path,
+    corpus: &Corpus,
+    codebook: &Codebook,
+    coding: &Coding,
+    tables: &Tables,
+) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
+    write_atomic(&paths[0], |w| write_frequencies_csv(tables, w))?;
+    write_atomic(&paths[1], |w| write_cooccurrence_csv(tables, w))?;
+    write_atomic(&paths[2], |w| write_by_document_csv(tables, coding, w))?;
+    write_atomic(&paths[3], |w| {
+        write_excerpts_csv(coding, corpus, codebook, w)
+    })?;
+    write_atomic(&paths[4], |w| write_excerpts_jsonl(coding, corpus, w))?;
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_files_and_keeps_the_old_one_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        write_atomic(&path, |w| w.write_all(b"first")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "first");
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"partial")?;
+            Err(io::Error::other("disk on fire"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk on fire"));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "first");
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "the temporary file is removed");
+    }
+}

@@ -1,0 +1,667 @@
+//! A persistent full-text index of passages, built on tantivy.
+//!
+//! One tantivy document per passage: its document id, number and character span, its text
+//! (tokenised by our [`WordTokenizer`]: Unicode words with inner apostrophes, NFKC, lowercase),
+//! the same text stemmed in a field of its own language (English, Russian, Ukrainian — a Russian
+//! query finds inflected forms; Kazakh is not stemmed), its codes as hierarchical facets
+//! (`/brain_drain/push_factors`), and the document's metadata (year as a fast numeric field,
+//! kind, title, and the passage's language).
+//!
+//! [`Index::update`] indexes only what changed: files are compared by size and modification
+//! time, then by content hash; deleted files leave the index; a new codebook re-codes the
+//! passages from the index's own stored text without reading the files again. Everything is
+//! committed at once at the end, so a run that is killed leaves the previous index as it was.
+//!
+//! ```
+//! use thematic::index::{Index, Search};
+//! use thematic::{Codebook, CorpusReader, Unit};
+//! # fn main() -> thematic::Result<()> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut index = Index::open_or_create(dir.path())?;
+//! let codebook = Codebook::from_path("codebooks/migration.toml")?;
+//! let stats = index.update(&CorpusReader::open("corpus")?, &codebook, Unit::Paragraph, &|_, _| {})?;
+//! assert_eq!(stats.added, 5);
+//! let hits = index.search(&Search::new("\"brain drain\" AND return").code("return_policy").limit(3))?;
+//! assert!(!hits.is_empty());
+//! for hit in &hits {
+//!     println!("{} ¶{} {:.2}: {}", hit.doc, hit.passage, hit.score, hit.highlighted("[", "]"));
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod kwic;
+mod search;
+pub mod tokenizer;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{TantivyDocument, Term};
+
+pub use search::{Search, SearchHit};
+pub use tokenizer::WordTokenizer;
+
+use crate::codebook::Codebook;
+use crate::coding::Coder;
+use crate::corpus::{CorpusReader, Document, Skipped};
+use crate::error::{Error, Result};
+use crate::segment::{Passage, Unit};
+use crate::stem::{STEMMED_LANGUAGES, Stemmer};
+
+/// Bumped whenever the schema or what is stored changes: an index of another version is rebuilt.
+const SCHEMA_VERSION: u32 = 1;
+
+/// The folder of a corpus's index, by default.
+pub fn default_path(corpus: &Path) -> PathBuf {
+    corpus.join(".thematic").join("index")
+}
+
+/// The fields of the schema, built once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub doc: Field,
+    pub passage: Field,
+    pub start: Field,
+    pub end: Field,
+    pub text: Field,
+    /// Stemmed text, one field per language with a stemmer (`STEMMED_LANGUAGES` order).
+    pub stemmed: [Field; 3],
+    pub codes: Field,
+    pub code_list: Field,
+    pub year: Field,
+    pub kind: Field,
+    pub lang: Field,
+    pub title: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text_with = |tokenizer: &str, stored: bool| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            let options = TextOptions::default().set_indexing_options(indexing);
+            if stored {
+                options.set_stored()
+            } else {
+                options
+            }
+        };
+        let doc = b.add_text_field("doc", STRING | STORED | FAST);
+        let passage = b.add_u64_field("passage", STORED | FAST);
+        let start = b.add_u64_field("start", STORED);
+        let end = b.add_u64_field("end", STORED);
+        let text = b.add_text_field("text", text_with("thematic", true));
+        let stemmed = STEMMED_LANGUAGES.map(|l| {
+            b.add_text_field(
+                &format!("text_{l}"),
+                text_with(&format!("thematic_{l}"), false),
+            )
+        });
+        let codes = b.add_facet_field("codes", FacetOptions::default());
+        let code_list = b.add_text_field("code_list", STORED);
+        let year = b.add_i64_field("year", INDEXED | STORED | FAST);
+        let kind = b.add_text_field("kind", STRING | STORED);
+        let lang = b.add_text_field("lang", STRING | STORED);
+        let title = b.add_text_field("title", text_with("thematic", true));
+        (
+            b.build(),
+            Fields {
+                doc,
+                passage,
+                start,
+                end,
+                text,
+                stemmed,
+                codes,
+                code_list,
+                year,
+                kind,
+                lang,
+                title,
+            },
+        )
+    }
+}
+
+/// What the index knows of each document, kept in the commit's payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct State {
+    version: u32,
+    unit: String,
+    codebook: String,
+    documents: BTreeMap<String, DocState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct DocState {
+    file: String,
+    size: u64,
+    modified: u128,
+    hash: String,
+}
+
+/// What an update did.
+#[derive(Debug, Default)]
+pub struct UpdateStats {
+    /// Documents indexed for the first time.
+    pub added: usize,
+    /// Documents whose file changed, indexed again.
+    pub updated: usize,
+    /// Documents re-coded from the index's stored text (the codebook changed, the file not).
+    pub recoded: usize,
+    /// Documents left as they were.
+    pub unchanged: usize,
+    /// Documents whose file is gone, removed from the index.
+    pub removed: usize,
+    /// Passages written.
+    pub passages: usize,
+    /// Bytes of text read from files.
+    pub bytes_read: u64,
+    /// Documents that could not be read (they keep no entry in the index).
+    pub skipped: Vec<Skipped>,
+}
+
+/// A passage index on disk.
+pub struct Index {
+    inner: tantivy::Index,
+    fields: Fields,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("path", &self.path).finish()
+    }
+}
+
+fn index_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Corpus {
+        path: path.to_path_buf(),
+        message: format!("search index: {e}"),
+    }
+}
+
+impl Index {
+    /// Opens the index in `dir`, creating it (and the folder) when there is none. An index of
+    /// an older schema is replaced by a new, empty one.
+    pub fn open_or_create(dir: impl AsRef<Path>) -> Result<Index> {
+        let dir = dir.as_ref();
+        if dir.join("meta.json").is_file() {
+            let index = Index::open(dir)?;
+            if index.state()?.version == SCHEMA_VERSION {
+                return Ok(index);
+            }
+            drop(index);
+            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        Index::create(dir)
+    }
+
+    /// Creates a new, empty index in `dir`.
+    pub fn create(dir: impl AsRef<Path>) -> Result<Index> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let (schema, fields) = Fields::schema();
+        let inner = tantivy::Index::create_in_dir(dir, schema).map_err(|e| index_error(dir, e))?;
+        let index = Index {
+            inner,
+            fields,
+            path: dir.to_path_buf(),
+        };
+        index.register_tokenizers();
+        Ok(index)
+    }
+
+    /// Opens an existing index.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
+        let dir = dir.as_ref();
+        let inner = tantivy::Index::open_in_dir(dir).map_err(|e| index_error(dir, e))?;
+        let (_, fields) = Fields::schema();
+        let index = Index {
+            inner,
+            fields,
+            path: dir.to_path_buf(),
+        };
+        index.register_tokenizers();
+        Ok(index)
+    }
+
+    fn register_tokenizers(&self) {
+        let tokenizers = self.inner.tokenizers();
+        tokenizers.register("thematic", TextAnalyzer::from(WordTokenizer::plain()));
+        for lang in STEMMED_LANGUAGES {
+            let stemmer = Stemmer::for_lang(lang).expect("a stemmed language");
+            tokenizers.register(
+                &format!("thematic_{lang}"),
+                TextAnalyzer::from(WordTokenizer::stemmed(stemmer)),
+            );
+        }
+    }
+
+    /// Where the index lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn state(&self) -> Result<State> {
+        let metas = self
+            .inner
+            .load_metas()
+            .map_err(|e| index_error(&self.path, e))?;
+        match metas.payload {
+            Some(p) => serde_json::from_str(&p).map_err(|e| index_error(&self.path, e)),
+            None => Ok(State::default()),
+        }
+    }
+
+    /// Number of documents and passages indexed.
+    pub fn counts(&self) -> Result<(usize, u64)> {
+        let state = self.state()?;
+        let reader = self
+            .inner
+            .reader()
+            .map_err(|e| index_error(&self.path, e))?;
+        Ok((state.documents.len(), reader.searcher().num_docs()))
+    }
+
+    /// Is the index up to date with this codebook and unit (it may still lag the files)?
+    pub fn is_coded_with(&self, codebook: &Codebook, unit: Unit) -> Result<bool> {
+        let state = self.state()?;
+        Ok(state.codebook == fingerprint(codebook) && state.unit == unit.to_string())
+    }
+
+    /// Brings the index up to date with the corpus: new and changed documents are (re)indexed,
+    /// deleted ones removed, and everything re-coded if the codebook or unit changed. `progress`
+    /// is called with (documents done, documents in all). One commit at the end.
+    pub fn update(
+        &mut self,
+        reader: &CorpusReader,
+        codebook: &Codebook,
+        unit: Unit,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<UpdateStats> {
+        let previous = self.state()?;
+        let codebook_print = fingerprint(codebook);
+        let recode_all = previous.codebook != codebook_print || previous.version != SCHEMA_VERSION;
+        let reread_all = previous.unit != unit.to_string();
+        let coder = Coder::new(codebook)?.unit(unit);
+        let threads = rayon::current_num_threads().clamp(1, 8);
+        let mut writer: tantivy::IndexWriter<TantivyDocument> = self
+            .inner
+            .writer_with_num_threads(threads, 64_000_000 * threads)
+            .map_err(|e| index_error(&self.path, e))?;
+        let searcher = self
+            .inner
+            .reader()
+            .map_err(|e| index_error(&self.path, e))?
+            .searcher();
+
+        let entries = reader.entries();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let stats = Mutex::new(UpdateStats::default());
+        let states: Mutex<BTreeMap<String, DocState>> = Mutex::new(BTreeMap::new());
+        let failed: Mutex<Option<Error>> = Mutex::new(None);
+        entries.par_iter().for_each(|entry| {
+            let id = entry.id.to_string();
+            let old = previous.documents.get(&id);
+            let (size, modified) = file_stamp(&entry.path);
+            let same_stamp = old.is_some_and(|o| {
+                o.size == size && o.modified == modified && o.file == entry.relative
+            });
+            let outcome: Result<Option<(DocState, Kind)>> = (|| {
+                if same_stamp && !reread_all {
+                    let old = old.expect("same stamp implies a state");
+                    if !recode_all {
+                        return Ok(Some((old.clone(), Kind::Unchanged)));
+                    }
+                    let passages = self.recode_stored(&searcher, &writer, &id, &coder)?;
+                    stats.lock().expect("stats").passages += passages;
+                    return Ok(Some((old.clone(), Kind::Recoded)));
+                }
+                let doc = match reader.read(entry) {
+                    Ok(doc) => doc,
+                    Err(error) => {
+                        stats.lock().expect("stats").skipped.push(Skipped {
+                            path: entry.path.clone(),
+                            error,
+                        });
+                        return Ok(None);
+                    }
+                };
+                let hash = content_hash(&doc);
+                let state = DocState {
+                    file: entry.relative.clone(),
+                    size,
+                    modified,
+                    hash: hash.clone(),
+                };
+                stats.lock().expect("stats").bytes_read += doc.source_len as u64;
+                if old.is_some_and(|o| o.hash == hash) && !recode_all && !reread_all {
+                    return Ok(Some((state, Kind::Unchanged)));
+                }
+                let kind = if old.is_some() {
+                    Kind::Updated
+                } else {
+                    Kind::Added
+                };
+                if old.is_some() {
+                    writer.delete_term(Term::from_field_text(self.fields.doc, &id));
+                }
+                let passages = self.add_document(&writer, &doc, &coder)?;
+                stats.lock().expect("stats").passages += passages;
+                Ok(Some((state, kind)))
+            })();
+            match outcome {
+                Ok(Some((state, kind))) => {
+                    let mut s = stats.lock().expect("stats");
+                    match kind {
+                        Kind::Added => s.added += 1,
+                        Kind::Updated => s.updated += 1,
+                        Kind::Recoded => s.recoded += 1,
+                        Kind::Unchanged => s.unchanged += 1,
+                    }
+                    states.lock().expect("states").insert(id, state);
+                }
+                Ok(None) => {
+                    // Unreadable now: whatever was indexed of it goes.
+                    writer.delete_term(Term::from_field_text(self.fields.doc, &id));
+                }
+                Err(e) => {
+                    failed.lock().expect("failure").get_or_insert(e);
+                }
+            }
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, entries.len());
+        });
+        if let Some(e) = failed.into_inner().expect("failure") {
+            return Err(e);
+        }
+        let mut stats = stats.into_inner().expect("stats");
+        let states = states.into_inner().expect("states");
+        for id in previous.documents.keys() {
+            if !states.contains_key(id) {
+                writer.delete_term(Term::from_field_text(self.fields.doc, id));
+                if !stats.skipped.iter().any(|s| {
+                    reader
+                        .entries()
+                        .iter()
+                        .any(|e| e.path == s.path && &*e.id == id)
+                }) {
+                    stats.removed += 1;
+                }
+            }
+        }
+        let state = State {
+            version: SCHEMA_VERSION,
+            unit: unit.to_string(),
+            codebook: codebook_print,
+            documents: states,
+        };
+        let payload = serde_json::to_string(&state).map_err(|e| index_error(&self.path, e))?;
+        let mut commit = writer
+            .prepare_commit()
+            .map_err(|e| index_error(&self.path, e))?;
+        commit.set_payload(&payload);
+        commit.commit().map_err(|e| index_error(&self.path, e))?;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| index_error(&self.path, e))?;
+        Ok(stats)
+    }
+
+    /// Codes and adds the passages of one document; returns how many.
+    fn add_document(
+        &self,
+        writer: &tantivy::IndexWriter<TantivyDocument>,
+        doc: &Document,
+        coder: &Coder,
+    ) -> Result<usize> {
+        let coded = coder.code_document(doc);
+        let mut codes_of: HashMap<usize, Vec<&str>> = HashMap::new();
+        for seg in &coded.segments {
+            codes_of.entry(seg.passage).or_default().push(&seg.code);
+        }
+        for p in &coded.passages {
+            let codes = codes_of.get(&p.index).map(Vec::as_slice).unwrap_or(&[]);
+            let tdoc = self.passage_document(doc, p, p.text(&doc.text), codes);
+            writer
+                .add_document(tdoc)
+                .map_err(|e| index_error(&self.path, e))?;
+        }
+        Ok(coded.passages.len())
+    }
+
+    fn passage_document(
+        &self,
+        doc: &Document,
+        p: &Passage,
+        text: &str,
+        codes: &[&str],
+    ) -> TantivyDocument {
+        self.build_document(
+            &doc.id,
+            p.index,
+            (p.start, p.end),
+            text,
+            codes,
+            &StoredMeta {
+                title: doc.metadata.title.clone(),
+                year: doc.metadata.year.map(i64::from),
+                kind: doc.metadata.kind.clone(),
+            },
+        )
+    }
+
+    fn build_document(
+        &self,
+        id: &str,
+        passage: usize,
+        span: (usize, usize),
+        text: &str,
+        codes: &[&str],
+        meta: &StoredMeta,
+    ) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.doc, id);
+        d.add_u64(f.passage, passage as u64);
+        d.add_u64(f.start, span.0 as u64);
+        d.add_u64(f.end, span.1 as u64);
+        d.add_text(f.text, text);
+        let lang = crate::lang::detect(text);
+        if let Some(lang) = lang {
+            d.add_text(f.lang, lang);
+            if let Some(i) = STEMMED_LANGUAGES.iter().position(|l| *l == lang) {
+                d.add_text(f.stemmed[i], text);
+            }
+        }
+        for code in codes {
+            d.add_facet(f.codes, tantivy::schema::Facet::from_path(code.split('/')));
+            d.add_text(f.code_list, code);
+        }
+        if let Some(y) = meta.year {
+            d.add_i64(f.year, y);
+        }
+        if let Some(k) = &meta.kind {
+            d.add_text(f.kind, k);
+        }
+        d.add_text(f.title, &meta.title);
+        d
+    }
+
+    /// Re-codes the stored passages of document `id` and writes them again.
+    fn recode_stored(
+        &self,
+        searcher: &tantivy::Searcher,
+        writer: &tantivy::IndexWriter<TantivyDocument>,
+        id: &str,
+        coder: &Coder,
+    ) -> Result<usize> {
+        let stored = self.stored_passages(searcher, id)?;
+        writer.delete_term(Term::from_field_text(self.fields.doc, id));
+        let mut scratch = crate::matcher::Scratch::default();
+        for p in &stored {
+            let mut codes: Vec<String> = Vec::new();
+            coder
+                .matcher()
+                .for_each_code(&p.text, &mut scratch, |code, _| {
+                    codes.push(coder.code_id(code).to_string());
+                });
+            let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+            let tdoc = self.build_document(id, p.passage, p.span, &p.text, &code_refs, &p.meta);
+            writer
+                .add_document(tdoc)
+                .map_err(|e| index_error(&self.path, e))?;
+        }
+        Ok(stored.len())
+    }
+
+    fn stored_passages(
+        &self,
+        searcher: &tantivy::Searcher,
+        id: &str,
+    ) -> Result<Vec<StoredPassage>> {
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.doc, id),
+            IndexRecordOption::Basic,
+        );
+        let addresses = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)
+            .map_err(|e| index_error(&self.path, e))?;
+        let f = &self.fields;
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let d = Stored(self.fetch(searcher, address)?);
+            out.push(StoredPassage {
+                passage: d.num(f.passage),
+                span: (d.num(f.start), d.num(f.end)),
+                text: d.text(f.text).unwrap_or_default(),
+                meta: StoredMeta {
+                    title: d.text(f.title).unwrap_or_default(),
+                    year: d.year(f.year),
+                    kind: d.text(f.kind),
+                },
+            });
+        }
+        out.sort_by_key(|p| p.passage);
+        Ok(out)
+    }
+}
+
+/// The stored fields of a tantivy document.
+pub(crate) struct Stored(pub TantivyDocument);
+
+impl Stored {
+    pub(crate) fn text(&self, field: Field) -> Option<String> {
+        use tantivy::schema::Value;
+        self.0
+            .get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    }
+
+    pub(crate) fn texts(&self, field: Field) -> Vec<String> {
+        use tantivy::schema::Value;
+        self.0
+            .get_all(field)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+
+    pub(crate) fn num(&self, field: Field) -> usize {
+        use tantivy::schema::Value;
+        self.0
+            .get_first(field)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as usize
+    }
+
+    pub(crate) fn year(&self, field: Field) -> Option<i64> {
+        use tantivy::schema::Value;
+        self.0.get_first(field).and_then(|v| v.as_i64())
+    }
+}
+
+impl Index {
+    /// The stored document at `address`.
+    pub(crate) fn fetch(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<TantivyDocument> {
+        searcher
+            .doc(address)
+            .map_err(|e| index_error(&self.path, e))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Added,
+    Updated,
+    Recoded,
+    Unchanged,
+}
+
+#[derive(Debug, Clone)]
+struct StoredMeta {
+    title: String,
+    year: Option<i64>,
+    kind: Option<String>,
+}
+
+struct StoredPassage {
+    passage: usize,
+    span: (usize, usize),
+    text: String,
+    meta: StoredMeta,
+}
+
+/// Size and modification time (nanoseconds since the epoch) of a file, zeros if unknown.
+fn file_stamp(path: &Path) -> (u64, u128) {
+    std::fs::metadata(path).map_or((0, 0), |m| {
+        let modified = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        (m.len(), modified)
+    })
+}
+
+/// A stable 64-bit FNV-1a hash, as hex.
+pub(crate) fn fnv64(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // Separate parts so that ("ab", "c") and ("a", "bc") differ.
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// The hash of a document's stored text and metadata.
+fn content_hash(doc: &Document) -> String {
+    let meta = serde_json::to_string(&doc.metadata).unwrap_or_default();
+    fnv64(&[doc.text.as_bytes(), meta.as_bytes()])
+}
+
+/// The fingerprint of a codebook: what coding depends on.
+fn fingerprint(codebook: &Codebook) -> String {
+    let json = serde_json::to_string(codebook).unwrap_or_default();
+    fnv64(&[json.as_bytes()])
+}

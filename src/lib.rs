@@ -1,0 +1,253 @@
+//! # thematic
+//!
+//! Qualitative documentary analysis, exact and explainable: read a corpus of policy documents,
+//! cut it into passages, code the passages against a thematic codebook — every hit recorded with
+//! the pattern and the span that caused it — and read code frequencies, co-occurrence and the
+//! coded excerpts.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! files ─▶ Document ─▶ Passage ─▶ CodedSegment ─▶ Tables ─▶ CSV / JSON Lines
+//!  corpus    segment      coding (matcher)     analysis     export
+//! ```
+//!
+//! ## The whole analysis in ten lines
+//!
+//! ```
+//! use thematic::{Analysis, Codebook, Corpus, Unit};
+//!
+//! # fn main() -> thematic::Result<()> {
+//! let corpus = Corpus::open("corpus")?;
+//! let codebook = Codebook::from_path("codebooks/migration.toml")?;
+//! let analysis = Analysis::run(corpus, codebook, Unit::Paragraph)?;
+//! for f in &analysis.tables.frequencies {
+//!     println!("{:<45} {:>4} passages {:>5.1}%", f.code, f.passages, 100.0 * f.share);
+//! }
+//! for pair in analysis.tables.strongest_pairs(3) {
+//!     println!("{} × {}: {} passages", pair.code_a, pair.code_b, pair.passages);
+//! }
+//! # let out = tempfile::tempdir().unwrap();
+//! analysis.write(out.path())?; // frequencies.csv, cooccurrence.csv, excerpts.jsonl, …
+//! # assert!(analysis.tables.frequencies.iter().any(|f| f.passages > 0));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Every hit explained
+//!
+//! ```
+//! use thematic::{Codebook, Coder, Document};
+//!
+//! let codebook = Codebook::from_toml(r#"
+//!     [codebook]
+//!     name = "demo"
+//!     [[code]]
+//!     id = "brain_drain"
+//!     label = "Brain drain"
+//!     patterns = ["brain drain", { glob = "утечк* мозг*", lang = "ru" }]
+//! "#, None)?;
+//! let coder = Coder::new(&codebook)?;
+//! let doc = Document::new("note", "Утечка мозгов усиливается.\n\nThe brain drain continues.");
+//! for seg in coder.code_document(&doc).segments {
+//!     for hit in &seg.hits {
+//!         println!("passage {} coded {} because {:?} matched {}..{}",
+//!                  seg.passage, seg.code, hit.pattern, hit.start, hit.end);
+//!     }
+//! }
+//! # Ok::<(), thematic::Error>(())
+//! ```
+//!
+//! ## Modules
+//!
+//! * [`corpus`]: documents, metadata, the `corpus.toml` manifest, loaders, normalisation.
+//! * [`segment`]: passages (paragraphs, sentences) with exact offsets.
+//! * [`codebook`]: codes, patterns, the TOML format and plain dictionaries.
+//! * [`matcher`]: the codebook compiled into one automaton.
+//! * [`coding`]: coded segments, the auto-coder, the JSON Lines record.
+//! * [`analysis`]: frequencies, co-occurrence, codes by document.
+//! * [`export`]: CSV and JSON Lines, written atomically.
+//!
+//! Offsets are always `[start, end)` in characters (Unicode scalar values) of a document's
+//! stored text: its file's text with CRLF turned into LF, in Unicode NFC.
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod codebook;
+pub mod coding;
+pub mod corpus;
+pub mod error;
+pub mod export;
+pub mod index;
+pub mod lang;
+pub mod matcher;
+pub mod segment;
+pub mod stem;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+pub use analysis::Tables;
+pub use codebook::{Code, Codebook, Pattern, PatternKind};
+pub use coding::{CodedSegment, Coder, Coding, Hit, Origin};
+pub use corpus::{Corpus, CorpusReader, Document, Metadata};
+pub use error::{Error, Result};
+pub use matcher::Matcher;
+pub use segment::{Passage, Unit};
+
+/// A finished analysis: the corpus, the codebook, the coding, and its tables.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The documents analysed (with those skipped).
+    pub corpus: Corpus,
+    /// The codebook they were coded with.
+    pub codebook: Codebook,
+    /// Every coded segment, automatic and manual.
+    pub coding: Coding,
+    /// Frequencies, co-occurrence, codes by document.
+    pub tables: Tables,
+    /// Crosstabs by the metadata fields asked for.
+    pub crosstabs: Vec<analysis::crosstab::Crosstab>,
+}
+
+impl Analysis {
+    /// Codes `corpus` with `codebook` in passages of `unit`, and computes the tables with the
+    /// default options. [`Analysis::builder`] offers the rest.
+    pub fn run(corpus: Corpus, codebook: Codebook, unit: Unit) -> Result<Analysis> {
+        Analysis::builder(corpus, codebook).unit(unit).run()
+    }
+
+    /// An analysis to configure: unit, co-occurrence unit, roll-up, manual codings, crosstabs.
+    pub fn builder(corpus: Corpus, codebook: Codebook) -> AnalysisBuilder {
+        AnalysisBuilder {
+            corpus,
+            codebook,
+            unit: Unit::Paragraph,
+            options: analysis::TableOptions::default(),
+            manual: Vec::new(),
+            crosstabs: Vec::new(),
+        }
+    }
+
+    /// Writes the outputs into `dir`, atomically: [`export::OUTPUT_FILES`], the co-occurrence
+    /// matrix, one crosstab per field asked for, and every table as JSON (`tables.json`).
+    pub fn write(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+        let dir = dir.as_ref();
+        let mut written = export::write_outputs(
+            dir,
+            &self.corpus,
+            &self.codebook,
+            &self.coding,
+            &self.tables,
+        )?;
+        let matrix = dir.join("cooccurrence_matrix.csv");
+        export::write_atomic(&matrix, |w| {
+            export::write_cooccurrence_matrix_csv(&self.tables, w)
+        })?;
+        written.push(matrix);
+        for crosstab in &self.crosstabs {
+            let path = dir.join(format!(
+                "crosstab_{}.csv",
+                export::file_safe(&crosstab.field)
+            ));
+            export::write_atomic(&path, |w| export::write_crosstab_csv(crosstab, w))?;
+            written.push(path);
+        }
+        let json = dir.join("tables.json");
+        export::write_atomic(&json, |w| {
+            let value = serde_json::json!({
+                "unit": self.coding.unit,
+                "cooccurrence_unit": self.tables.options.unit,
+                "roll_up": self.tables.options.roll_up,
+                "codebook": self.codebook.title(),
+                "tables": self.tables,
+                "crosstabs": self.crosstabs,
+            });
+            serde_json::to_writer_pretty(&mut *w, &value)?;
+            w.write_all(b"\n")
+        })?;
+        written.push(json);
+        Ok(written)
+    }
+}
+
+/// Configures an [`Analysis`].
+#[derive(Debug)]
+pub struct AnalysisBuilder {
+    corpus: Corpus,
+    codebook: Codebook,
+    unit: Unit,
+    options: analysis::TableOptions,
+    manual: Vec<(Vec<coding::Record>, Option<PathBuf>)>,
+    crosstabs: Vec<String>,
+}
+
+impl AnalysisBuilder {
+    /// The unit of coding (default: paragraphs).
+    pub fn unit(mut self, unit: Unit) -> AnalysisBuilder {
+        self.unit = unit;
+        self
+    }
+
+    /// What counts as co-occurring (default: the same passage).
+    pub fn cooccurrence(mut self, unit: analysis::CooccurrenceUnit) -> AnalysisBuilder {
+        self.options.unit = unit;
+        self
+    }
+
+    /// Count sub-codes' passages for their ancestors too.
+    pub fn roll_up(mut self, yes: bool) -> AnalysisBuilder {
+        self.options.roll_up = yes;
+        self
+    }
+
+    /// Which codings the tables count (default: automatic and manual).
+    pub fn origin(mut self, origin: analysis::OriginFilter) -> AnalysisBuilder {
+        self.options.origin = origin;
+        self
+    }
+
+    /// Adds codings read from JSON Lines (manual ones, typically), merged with the automatic
+    /// coding; `path` is named in errors.
+    pub fn codings(
+        mut self,
+        records: Vec<coding::Record>,
+        path: Option<PathBuf>,
+    ) -> AnalysisBuilder {
+        self.manual.push((records, path));
+        self
+    }
+
+    /// Adds a crosstab by a metadata field (`year`, `kind`, `languages`, `authors`, …).
+    pub fn crosstab(mut self, field: impl Into<String>) -> AnalysisBuilder {
+        self.crosstabs.push(field.into());
+        self
+    }
+
+    /// Codes the corpus and computes the tables.
+    pub fn run(self) -> Result<Analysis> {
+        let coder = Coder::new(&self.codebook)?.unit(self.unit);
+        let mut coding = coder.code_corpus(&self.corpus);
+        for (records, path) in self.manual {
+            coding.add_records(records, &self.corpus, path.as_deref())?;
+        }
+        let tables = Tables::compute_with(&coding, &self.codebook, self.options);
+        let crosstabs = self
+            .crosstabs
+            .iter()
+            .map(|field| analysis::crosstab::crosstab(&coding, &self.codebook, field, self.options))
+            .collect();
+        Ok(Analysis {
+            corpus: self.corpus,
+            codebook: self.codebook,
+            coding,
+            tables,
+            crosstabs,
+        })
+    }
+}
+
+/// The README's code blocks, compiled and run as doctests so the quick start stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

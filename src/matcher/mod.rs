@@ -1,0 +1,623 @@
+//! The whole codebook compiled into one matcher, and run over passages.
+//!
+//! * **Phrases** and the literal core of every **glob** go into one Aho-Corasick automaton, run
+//!   once over the passage's [folded](fold) text and reporting every occurrence, overlapping ones
+//!   included. Word boundaries are checked on these candidates only.
+//! * **Globs** whose literal core occurred are confirmed with their own regex on the original
+//!   text.
+//! * **Regexes** go through one `RegexSet`; only those it reports are run to find their spans.
+//!
+//! Then, per code: if a negative pattern of the code (or of the whole codebook) matched, the code
+//! does not apply; otherwise its hits are chosen leftmost-longest without overlap (the earliest
+//! hit, the longest of those starting there, then the next that starts after it ends), so a
+//! phrase nested in a longer one (`visa` in `investor visa`) is counted once.
+
+pub mod fold;
+
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexSet};
+
+use crate::codebook::{Codebook, Glob, Pattern, PatternKind, build_regex};
+use crate::error::{Diagnostic, Error, Result};
+use crate::text::{is_space, is_whole_word};
+use fold::{Folded, fold_str};
+
+/// Identifies a pattern of the compiled codebook.
+pub type PatternId = u32;
+
+/// Up to this many literals the automaton is a DFA.
+const DFA_LITERAL_LIMIT: usize = 20_000;
+
+/// Owner of a pattern that applies to every code (codebook-wide negatives).
+const EVERY_CODE: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct CompiledPattern {
+    /// Index of the code in the codebook, or [`EVERY_CODE`].
+    owner: u32,
+    negative: bool,
+    kind: PatternKind,
+    text: Arc<str>,
+    lang: Option<&'static str>,
+    case_sensitive: bool,
+    /// Regexes, compiled with the codebook.
+    regex: Option<Regex>,
+    /// Globs, compiled the first time their literal core is found.
+    glob: Option<(Glob, OnceLock<Regex>)>,
+    /// What the automaton looks for: a phrase folded, or a glob's literal core.
+    literal: Option<String>,
+}
+
+/// One hit of a pattern in a passage: byte offsets into the passage's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hit {
+    /// First byte of the match in the passage.
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+    /// The pattern that matched ([`Matcher::pattern_text`] names it).
+    pub pattern: PatternId,
+}
+
+/// A code that applies to a passage, with the hits that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeHits<'a> {
+    /// Index of the code in [`Codebook::codes`].
+    pub code: usize,
+    /// Its hits, in text order, non-overlapping.
+    pub hits: &'a [Hit],
+}
+
+/// A codebook compiled for matching. Build it once; share it between threads.
+///
+/// ```
+/// use thematic::{Codebook, Matcher};
+/// let codebook = Codebook::from_json_dictionary(
+///     r#"{"brain_drain": ["brain drain", "утечк* мозгов"], "return": ["returnees"]}"#, None)?;
+/// let matcher = Matcher::new(&codebook)?;
+/// let mut scratch = thematic::matcher::Scratch::default();
+/// let found = matcher.find("Brain  Drain, or УТЕЧКА МОЗГОВ.", &mut scratch);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].hits.len(), 2);
+/// assert_eq!(matcher.pattern_text(found[0].hits[1].pattern), "утечк* мозгов");
+/// # Ok::<(), thematic::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Matcher {
+    patterns: Vec<CompiledPattern>,
+    automaton: Option<AhoCorasick>,
+    /// For each literal of the automaton, the phrases and globs it stands for.
+    targets: Vec<Vec<PatternId>>,
+    regex_set: Option<RegexSet>,
+    regex_ids: Vec<PatternId>,
+    code_count: usize,
+}
+
+/// Reusable buffers for [`Matcher::find`]; one per thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    folded: Folded,
+    found: Found,
+    globs: Vec<PatternId>,
+    selected: Vec<Hit>,
+    applied: Vec<(usize, usize, usize)>,
+    lang: Option<Option<&'static str>>,
+}
+
+/// What the patterns found in a passage, before choosing hits.
+#[derive(Debug, Default)]
+struct Found {
+    raw: Vec<RawHit>,
+    vetoed: Vec<u32>,
+    every_code_vetoed: bool,
+}
+
+impl Found {
+    /// Records a pattern's match: a hit of its code, or a veto.
+    #[inline]
+    fn record(&mut self, p: &CompiledPattern, id: PatternId, start: usize, end: usize) {
+        if !p.negative {
+            self.raw.push(RawHit {
+                code: p.owner,
+                start,
+                end,
+                pattern: id,
+            });
+        } else if p.owner == EVERY_CODE {
+            self.every_code_vetoed = true;
+        } else if !self.vetoed.contains(&p.owner) {
+            self.vetoed.push(p.owner);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RawHit {
+    code: u32,
+    start: usize,
+    end: usize,
+    pattern: PatternId,
+}
+
+impl Matcher {
+    /// Compiles every pattern of `codebook`.
+    pub fn new(codebook: &Codebook) -> Result<Matcher> {
+        let mut patterns = Vec::new();
+        let mut add = |owner: u32, negative: bool, p: &Pattern| -> Result<()> {
+            let (regex, glob, literal) = match p.kind {
+                PatternKind::Phrase => (None, None, Some(fold_str(&p.text))),
+                PatternKind::Glob => {
+                    let glob = Glob::parse(&p.text, p.case_sensitive)
+                        .map_err(|e| invalid(owner, codebook, p, &e))?;
+                    let anchor = glob.anchor.clone();
+                    (None, Some((glob, OnceLock::new())), Some(anchor))
+                }
+                PatternKind::Regex => (
+                    Some(
+                        build_regex(&p.text, p.case_sensitive)
+                            .map_err(|e| invalid(owner, codebook, p, &e.to_string()))?,
+                    ),
+                    None,
+                    None,
+                ),
+            };
+            patterns.push(CompiledPattern {
+                owner,
+                negative,
+                kind: p.kind,
+                text: p.text.as_str().into(),
+                lang: p.lang.as_deref().map(static_lang),
+                case_sensitive: p.case_sensitive,
+                regex,
+                glob,
+                literal,
+            });
+            Ok(())
+        };
+        for p in &codebook.negative {
+            add(EVERY_CODE, true, p)?;
+        }
+        for (i, code) in codebook.codes().iter().enumerate() {
+            for p in &code.patterns {
+                add(i as u32, false, p)?;
+            }
+            for p in &code.negative {
+                add(i as u32, true, p)?;
+            }
+        }
+
+        let mut literals: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<PatternId>> = Vec::new();
+        let mut literal_index = std::collections::HashMap::new();
+        let mut regex_sources = Vec::new();
+        let mut regex_ids = Vec::new();
+        for (id, p) in patterns.iter().enumerate() {
+            let Some(literal) = p.literal.clone() else {
+                regex_sources.push(regex_set_source(&p.text, p.case_sensitive));
+                regex_ids.push(id as PatternId);
+                continue;
+            };
+            let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
+                literals.push(literal);
+                targets.push(Vec::new());
+                targets.len() - 1
+            });
+            targets[slot].push(id as PatternId);
+        }
+        let automaton = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    // A DFA scans several times faster than the NFAs; its memory grows with the
+                    // literals, so very large dictionaries fall back to the contiguous NFA.
+                    .kind(Some(if literals.len() <= DFA_LITERAL_LIMIT {
+                        AhoCorasickKind::DFA
+                    } else {
+                        AhoCorasickKind::ContiguousNFA
+                    }))
+                    .build(&literals)
+                    .map_err(|e| {
+                        Error::Codebook(Box::new(Diagnostic::new(format!(
+                            "the codebook's {} literal patterns could not be compiled: {e}",
+                            literals.len()
+                        ))))
+                    })?,
+            )
+        };
+        let regex_set = if regex_sources.is_empty() {
+            None
+        } else {
+            Some(RegexSet::new(&regex_sources).map_err(|e| {
+                Error::Codebook(Box::new(Diagnostic::new(format!(
+                    "the codebook's {} regexes could not be compiled together: {e}",
+                    regex_sources.len()
+                ))))
+            })?)
+        };
+        Ok(Matcher {
+            patterns,
+            automaton,
+            targets,
+            regex_set,
+            regex_ids,
+            code_count: codebook.codes().len(),
+        })
+    }
+
+    /// Number of codes of the compiled codebook.
+    pub fn code_count(&self) -> usize {
+        self.code_count
+    }
+
+    /// The pattern's text as written in the codebook.
+    pub fn pattern_text(&self, id: PatternId) -> &str {
+        &self.patterns[id as usize].text
+    }
+
+    /// The pattern's text, shared.
+    pub fn pattern_name(&self, id: PatternId) -> &Arc<str> {
+        &self.patterns[id as usize].text
+    }
+
+    /// The kind of the pattern.
+    pub fn pattern_kind(&self, id: PatternId) -> PatternKind {
+        self.patterns[id as usize].kind
+    }
+
+    /// Finds the codes that apply to `passage`, with their hits (byte offsets into `passage`).
+    /// Codes come in codebook order.
+    pub fn find<'s>(&self, passage: &str, scratch: &'s mut Scratch) -> Vec<CodeHits<'s>> {
+        self.scan(passage, scratch);
+        scratch
+            .applied
+            .iter()
+            .map(|&(code, from, to)| CodeHits {
+                code,
+                hits: &scratch.selected[from..to],
+            })
+            .collect()
+    }
+
+    /// Like [`Matcher::find`], calling `each` for every code that applies, without allocating.
+    pub fn for_each_code(
+        &self,
+        passage: &str,
+        scratch: &mut Scratch,
+        mut each: impl FnMut(usize, &[Hit]),
+    ) {
+        self.scan(passage, scratch);
+        for &(code, from, to) in &scratch.applied {
+            each(code, &scratch.selected[from..to]);
+        }
+    }
+
+    fn scan(&self, passage: &str, s: &mut Scratch) {
+        s.found.raw.clear();
+        s.found.vetoed.clear();
+        s.found.every_code_vetoed = false;
+        s.globs.clear();
+        s.selected.clear();
+        s.applied.clear();
+        s.lang = None;
+
+        if let Some(automaton) = &self.automaton {
+            s.folded.fold(passage);
+            let folded = s.folded.text();
+            for m in automaton.find_overlapping_iter(folded) {
+                for &id in &self.targets[m.pattern().as_usize()] {
+                    let p = &self.patterns[id as usize];
+                    if p.kind == PatternKind::Glob {
+                        if !s.globs.contains(&id) {
+                            s.globs.push(id);
+                        }
+                        continue;
+                    }
+                    if !is_whole_word(folded, m.start(), m.end()) {
+                        continue;
+                    }
+                    if !lang_ok(p, passage, &mut s.lang) {
+                        continue;
+                    }
+                    let start = s.folded.to_original(passage, m.start(), true);
+                    let end = s.folded.to_original(passage, m.end(), false);
+                    if p.case_sensitive && !same_words(&passage[start..end], &p.text) {
+                        continue;
+                    }
+                    s.found.record(p, id, start, end);
+                }
+            }
+        }
+        for i in 0..s.globs.len() {
+            let id = s.globs[i];
+            let p = &self.patterns[id as usize];
+            if !lang_ok(p, passage, &mut s.lang) {
+                continue;
+            }
+            let (glob, compiled) = p.glob.as_ref().expect("globs carry their glob");
+            // The source is built from escaped literals and a fixed class: it always compiles.
+            let regex = compiled.get_or_init(|| glob.compile().expect("a glob's regex compiles"));
+            let mut at = 0;
+            while let Some(m) = regex.find_at(passage, at) {
+                // The regex's word boundaries use its own (slightly wider) idea of a word
+                // character; confirm with ours and retry one character on when they differ.
+                if is_whole_word(passage, m.start(), m.end()) {
+                    s.found.record(p, id, m.start(), m.end());
+                    if p.negative {
+                        break;
+                    }
+                    at = m.end();
+                } else {
+                    at = m.start()
+                        + passage[m.start()..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
+                }
+                if at > passage.len() {
+                    break;
+                }
+            }
+        }
+        if let Some(set) = &self.regex_set {
+            for i in set.matches(passage).iter() {
+                let id = self.regex_ids[i];
+                let p = &self.patterns[id as usize];
+                if !lang_ok(p, passage, &mut s.lang) {
+                    continue;
+                }
+                let regex = p.regex.as_ref().expect("regexes carry their regex");
+                for m in regex.find_iter(passage) {
+                    if m.start() == m.end() {
+                        continue;
+                    }
+                    s.found.record(p, id, m.start(), m.end());
+                    if p.negative {
+                        break;
+                    }
+                }
+            }
+        }
+        let found = &mut s.found;
+        if found.every_code_vetoed || found.raw.is_empty() {
+            return;
+        }
+        // Per code, leftmost-longest without overlap.
+        found
+            .raw
+            .sort_unstable_by_key(|h| (h.code, h.start, std::cmp::Reverse(h.end), h.pattern));
+        let mut i = 0;
+        while i < found.raw.len() {
+            let code = found.raw[i].code;
+            let mut j = i;
+            while j < found.raw.len() && found.raw[j].code == code {
+                j += 1;
+            }
+            if !found.vetoed.contains(&code) {
+                let from = s.selected.len();
+                let mut last_end = 0;
+                for h in &found.raw[i..j] {
+                    if h.start >= last_end {
+                        s.selected.push(Hit {
+                            start: h.start,
+                            end: h.end,
+                            pattern: h.pattern,
+                        });
+                        last_end = h.end;
+                    }
+                }
+                s.applied.push((code as usize, from, s.selected.len()));
+            }
+            i = j;
+        }
+    }
+}
+
+/// Does the pattern's language tag (if any) match the passage's language?
+#[inline]
+fn lang_ok(p: &CompiledPattern, passage: &str, cache: &mut Option<Option<&'static str>>) -> bool {
+    match p.lang {
+        None => true,
+        Some(lang) => *cache.get_or_insert_with(|| crate::lang::detect(passage)) == Some(lang),
+    }
+}
+
+/// Is `found` the phrase `phrase` with exactly its case, whitespace runs aside?
+fn same_words(found: &str, phrase: &str) -> bool {
+    let words = |s: &str| {
+        s.split(is_space)
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    words(found) == words(phrase)
+}
+
+/// A regex for the `RegexSet` prefilter, with the same flags the pattern's own regex has.
+fn regex_set_source(text: &str, case_sensitive: bool) -> String {
+    let flags = if case_sensitive { "(?m)" } else { "(?mi)" };
+    format!("{flags}(?:{text})")
+}
+
+fn static_lang(lang: &str) -> &'static str {
+    crate::codebook::LANGUAGES
+        .iter()
+        .find(|l| **l == lang)
+        .copied()
+        .unwrap_or("?")
+}
+
+fn invalid(owner: u32, codebook: &Codebook, p: &Pattern, problem: &str) -> Error {
+    let owner = match owner {
+        EVERY_CODE => "the codebook-wide negative patterns".to_string(),
+        i => format!("code `{}`", codebook.codes()[i as usize].id),
+    };
+    Error::Codebook(Box::new(
+        Diagnostic::new(format!("invalid pattern in {owner}: {:?}", p.text))
+            .with_path(codebook.path())
+            .with_note(problem.to_string()),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Code;
+
+    fn matcher(codes: &[(&str, &[Pattern])]) -> Matcher {
+        let mut b = Codebook::builder("t");
+        for (id, patterns) in codes {
+            let mut code = Code::new(*id, *id);
+            code.patterns = patterns.to_vec();
+            b = b.code(code);
+        }
+        Matcher::new(&b.build().unwrap()).unwrap()
+    }
+
+    fn spans(m: &Matcher, text: &str) -> Vec<(usize, Vec<String>)> {
+        let mut s = Scratch::default();
+        m.find(text, &mut s)
+            .into_iter()
+            .map(|c| {
+                (
+                    c.code,
+                    c.hits
+                        .iter()
+                        .map(|h| text[h.start..h.end].to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        let m = matcher(&[("a", &[Pattern::phrase("drain")])]);
+        assert_eq!(spans(&m, "drains drain_age"), []);
+        assert_eq!(
+            spans(&m, "brain-drain, www.drain.org"),
+            [(0, vec!["drain".into(), "drain".into()])]
+        );
+        assert_eq!(spans(&m, "drain,<sup>4</sup>"), [(0, vec!["drain".into()])]);
+    }
+
+    #[test]
+    fn cyrillic_boundaries_and_case() {
+        let m = matcher(&[("a", &[Pattern::phrase("утечка умов")])]);
+        assert_eq!(spans(&m, "утечка умова"), []);
+        assert_eq!(
+            spans(&m, "УТЕЧКА\n  УМОВ."),
+            [(0, vec!["УТЕЧКА\n  УМОВ".into()])]
+        );
+        let m = matcher(&[("a", &[Pattern::glob("мигра*")])]);
+        assert_eq!(
+            spans(&m, "Миграция и эмиграция"),
+            [(0, vec!["Миграция".into()])]
+        );
+    }
+
+    #[test]
+    fn leftmost_longest_per_code_checks_boundaries_first() {
+        let m = matcher(&[(
+            "rc",
+            &[
+                Pattern::phrase("international research"),
+                Pattern::phrase("international research collaboration"),
+                Pattern::phrase("research collaborations"),
+            ],
+        )]);
+        // The longest candidate fails its boundary; the shorter one still counts, once.
+        assert_eq!(
+            spans(&m, "International research collaborations"),
+            [(0, vec!["International research".into()])]
+        );
+        let m = matcher(&[
+            (
+                "ta",
+                &[
+                    Pattern::phrase("skilled migrants"),
+                    Pattern::phrase("highly skilled migrants"),
+                    Pattern::phrase("global talent"),
+                ],
+            ),
+            ("bd", &[Pattern::phrase("talent shortage")]),
+        ]);
+        assert_eq!(
+            spans(&m, "highly skilled migrants"),
+            [(0, vec!["highly skilled migrants".into()])]
+        );
+        assert_eq!(
+            spans(&m, "a global talent shortage"),
+            [
+                (0, vec!["global talent".into()]),
+                (1, vec!["talent shortage".into()])
+            ]
+        );
+    }
+
+    #[test]
+    fn negative_patterns_veto_their_code_or_every_code() {
+        let mut code = Code::new("bd", "bd").pattern(Pattern::phrase("drain"));
+        code.negative.push(Pattern::phrase("drain pipe"));
+        let cb = Codebook::builder("t")
+            .code(code)
+            .code(Code::new("other", "o").pattern(Pattern::phrase("pipe")))
+            .negative(Pattern::regex(r"^\d+\. .*doi:"))
+            .build()
+            .unwrap();
+        let m = Matcher::new(&cb).unwrap();
+        assert_eq!(
+            spans(&m, "the drain pipe and the drain"),
+            [(1, vec!["pipe".into()])]
+        );
+        assert_eq!(spans(&m, "12. Smith, Brain drain, doi:10.1/x pipe"), []);
+    }
+
+    #[test]
+    fn language_tags_filter_by_passage_language() {
+        let m = matcher(&[(
+            "a",
+            &[
+                Pattern::phrase("мигра").lang("kk"),
+                Pattern::glob("мигра*").lang("ru"),
+            ],
+        )]);
+        assert_eq!(
+            spans(&m, "Миграция растёт."),
+            [(0, vec!["Миграция".into()])]
+        );
+        assert_eq!(
+            spans(&m, "Мигра және көші-қон мәселесі."),
+            [(0, vec!["Мигра".into()])]
+        );
+    }
+
+    #[test]
+    fn case_sensitive_phrases_and_regexes() {
+        let m = matcher(&[(
+            "a",
+            &[
+                Pattern::phrase("EU").case_sensitive(true),
+                Pattern::regex(r"Bolashak\s+programme"),
+            ],
+        )]);
+        assert_eq!(spans(&m, "eu EU"), [(0, vec!["EU".into()])]);
+        assert_eq!(
+            spans(&m, "the BOLASHAK  Programme"),
+            [(0, vec!["BOLASHAK  Programme".into()])]
+        );
+    }
+
+    #[test]
+    fn hits_map_back_through_folding() {
+        let m = matcher(&[("a", &[Pattern::phrase("brain drain")])]);
+        let text = "\u{130}\u{130}  x Brain \t\n Drain";
+        let mut s = Scratch::default();
+        let found = m.find(text, &mut s);
+        let h = found[0].hits[0];
+        assert_eq!(&text[h.start..h.end], "Brain \t\n Drain");
+    }
+}

@@ -1,0 +1,330 @@
+//! The `thematic` binary, end to end.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+use crate::support::{root, stderr, stdout, thematic};
+
+#[test]
+fn analyze_prints_tables_and_writes_consistent_files() {
+    let out = tempfile::tempdir().unwrap();
+    let o = thematic(&["analyze", "--out", out.path().to_str().unwrap()], &root());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = stdout(&o);
+    assert!(printed.contains("5 documents"), "{printed}");
+    assert!(
+        printed.contains("Code frequencies") && printed.contains("brain_drain"),
+        "{printed}"
+    );
+    assert!(printed.contains("Strongest co-occurrences"), "{printed}");
+
+    // frequencies.csv, recounted from excerpts.jsonl.
+    let mut freq = csv::Reader::from_path(out.path().join("frequencies.csv")).unwrap();
+    let headers: Vec<String> = freq.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        headers[..6],
+        ["code", "label", "passages", "documents", "hits", "share"]
+    );
+    /// Per code: the (document, passage) pairs coded, the documents, the hits.
+    #[derive(Default)]
+    struct Recount {
+        passages: BTreeSet<(String, u64)>,
+        documents: BTreeSet<String>,
+        hits: usize,
+    }
+    let mut recount: BTreeMap<String, Recount> = BTreeMap::new();
+    let jsonl = fs::read_to_string(out.path().join("excerpts.jsonl")).unwrap();
+    for line in jsonl.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        let entry = recount
+            .entry(r["code"].as_str().unwrap().to_string())
+            .or_default();
+        let doc = r["doc"].as_str().unwrap().to_string();
+        entry
+            .passages
+            .insert((doc.clone(), r["passage"].as_u64().unwrap()));
+        entry.documents.insert(doc);
+        entry.hits += r["hits"].as_array().unwrap().len();
+    }
+    let mut total_share_rows = 0;
+    for row in freq.records() {
+        let row = row.unwrap();
+        let (passages, docs, hits) = recount
+            .get(&row[0])
+            .map_or((0, 0, 0), |e| (e.passages.len(), e.documents.len(), e.hits));
+        assert_eq!(
+            row[2].parse::<usize>().unwrap(),
+            passages,
+            "passages of {}",
+            &row[0]
+        );
+        assert_eq!(
+            row[3].parse::<usize>().unwrap(),
+            docs,
+            "documents of {}",
+            &row[0]
+        );
+        assert_eq!(
+            row[4].parse::<usize>().unwrap(),
+            hits,
+            "hits of {}",
+            &row[0]
+        );
+        total_share_rows += 1;
+    }
+    assert!(total_share_rows >= 15);
+
+    // excerpts.csv holds the same segments as excerpts.jsonl.
+    let excerpts = csv::Reader::from_path(out.path().join("excerpts.csv"))
+        .unwrap()
+        .into_records()
+        .count();
+    assert_eq!(excerpts, jsonl.lines().count());
+
+    // cooccurrence.csv: the pair counts recounted from the records.
+    let mut by_passage: BTreeMap<(String, u64), BTreeSet<String>> = BTreeMap::new();
+    for line in jsonl.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        by_passage
+            .entry((
+                r["doc"].as_str().unwrap().into(),
+                r["passage"].as_u64().unwrap(),
+            ))
+            .or_default()
+            .insert(r["code"].as_str().unwrap().into());
+    }
+    let mut co = csv::Reader::from_path(out.path().join("cooccurrence.csv")).unwrap();
+    assert_eq!(
+        co.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
+        ["code_a", "code_b", "passages", "jaccard"]
+    );
+    let mut checked = 0;
+    for row in co.records() {
+        let row = row.unwrap();
+        let both = by_passage
+            .values()
+            .filter(|s| s.contains(&row[0]) && s.contains(&row[1]))
+            .count();
+        let either = by_passage
+            .values()
+            .filter(|s| s.contains(&row[0]) || s.contains(&row[1]))
+            .count();
+        assert_eq!(
+            row[2].parse::<usize>().unwrap(),
+            both,
+            "{} × {}",
+            &row[0],
+            &row[1]
+        );
+        let jaccard: f64 = row[3].parse().unwrap();
+        assert!((jaccard - both as f64 / either as f64).abs() < 1e-6);
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn code_streams_records_in_the_contract() {
+    let o = thematic(&["code", "corpus", "--format", "jsonl"], &root());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let docs: BTreeMap<String, String> = fs::read_dir(root().join("corpus"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "txt").then(|| {
+                (
+                    p.file_stem().unwrap().to_string_lossy().into_owned(),
+                    fs::read_to_string(&p).unwrap(),
+                )
+            })
+        })
+        .collect();
+    let mut n = 0;
+    for line in text.lines() {
+        let r: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+        let keys: Vec<&str> = r.keys().map(String::as_str).collect();
+        // serde_json's Map sorts keys; the order on the wire is checked below.
+        assert_eq!(
+            keys,
+            [
+                "code", "doc", "end", "hits", "origin", "passage", "start", "text"
+            ]
+        );
+        assert!(
+            line.starts_with("{\"doc\":") && line.contains(",\"passage\":") && line.ends_with('}')
+        );
+        assert_eq!(r["origin"], "auto");
+        let chars: Vec<char> = docs[r["doc"].as_str().unwrap()].chars().collect();
+        let (s, e) = (
+            r["start"].as_u64().unwrap() as usize,
+            r["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[s..e].iter().collect::<String>(),
+            r["text"].as_str().unwrap()
+        );
+        for h in r["hits"].as_array().unwrap() {
+            let keys: Vec<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys, ["end", "pattern", "start"]);
+        }
+        n += 1;
+    }
+    assert!(n > 100, "{n} records");
+
+    let csv_out = thematic(&["code", "corpus", "--format", "csv"], &root());
+    assert!(csv_out.status.success());
+    let rows = csv::Reader::from_reader(csv_out.stdout.as_slice())
+        .into_records()
+        .count();
+    assert_eq!(rows, n);
+}
+
+#[test]
+fn a_bad_document_is_reported_and_the_others_are_coded() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("docs");
+    fs::create_dir(&corpus).unwrap();
+    fs::write(corpus.join("good.txt"), "Kazakhstan faces brain drain.\n").unwrap();
+    fs::write(corpus.join("bad.txt"), b"Line one\nbrain \xff drain\n").unwrap();
+    fs::write(corpus.join("scan.pdf"), b"%PDF-1.4").unwrap();
+    let out = dir.path().join("out");
+    let o = thematic(
+        &[
+            "analyze",
+            corpus.to_str().unwrap(),
+            "--codebook",
+            root().join("codebooks/migration.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("1 document(s) skipped"), "{err}");
+    assert!(
+        err.contains(
+            "bad.txt: not valid UTF-8: invalid byte sequence at byte offset 15 (line 2, column 7)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 file(s) of unsupported types left out (.pdf)"),
+        "{err}"
+    );
+    let jsonl = fs::read_to_string(out.join("excerpts.jsonl")).unwrap();
+    assert!(jsonl.contains("\"doc\":\"good\"") && !jsonl.contains("\"doc\":\"bad\""));
+}
+
+#[test]
+fn a_malformed_codebook_stops_the_run_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let codebook = dir.path().join("broken.toml");
+    fs::write(
+        &codebook,
+        "[codebook]\nname = \"broken\"\n\n[[code]]\nid = \"brain_drain\"\npatterns = [\"brain drain\", { regex = 'leav(e|ing the country' }]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = thematic(
+        &[
+            "analyze",
+            root().join("corpus").to_str().unwrap(),
+            "--codebook",
+            codebook.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("invalid regex in code `brain_drain`"), "{err}");
+    assert!(err.contains("broken.toml:6:28"), "{err}");
+    assert!(err.contains("unclosed group"), "{err}");
+    assert!(!out.exists(), "no output is written");
+
+    fs::write(
+        &codebook,
+        "[codebook]\nname = \"x\"\n[[code]]\nid = \"a\"\npaterns = [\"x\"]\n",
+    )
+    .unwrap();
+    let o = thematic(
+        &["codebook", "check", codebook.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown field `paterns`") && err.contains("broken.toml:5:1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plain_dictionaries_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("dict.json");
+    fs::write(&json, r#"{"brain_drain": ["brain drain", "утечк* мозг*"], "return": {"diaspora": ["diaspora*"]}}"#).unwrap();
+    let yaml = dir.path().join("dict.yml");
+    fs::write(
+        &yaml,
+        "brain_drain:\n  - brain drain\n  - утечк* мозг*\nreturn:\n  diaspora:\n    - diaspora*\n",
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for dict in [&json, &yaml] {
+        let o = thematic(
+            &[
+                "code",
+                "corpus",
+                "--codebook",
+                dict.to_str().unwrap(),
+                "--format",
+                "counts",
+            ],
+            &root(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v["codes"]["brain_drain"]["passages"].as_u64().unwrap() > 10);
+        assert!(v["codes"]["return/diaspora"]["hits"].as_u64().unwrap() > 0);
+        outputs.push(v);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn codebook_check_runs_the_examples() {
+    let o = thematic(&["codebook", "check", "codebooks/migration.toml"], &root());
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("examples and counterexamples pass"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let cb = dir.path().join("cb.toml");
+    fs::write(&cb, "[codebook]\nname = \"x\"\n[[code]]\nid = \"bd\"\npatterns = [\"brain drain\"]\nexamples = [\"Talent leaves.\"]\n").unwrap();
+    let o = thematic(&["codebook", "check", cb.to_str().unwrap()], dir.path());
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("bd — example not coded: \"Talent leaves.\""),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn help_is_available_for_every_command() {
+    for args in [
+        &["--help"][..],
+        &["analyze", "--help"],
+        &["code", "--help"],
+        &["codebook", "check", "--help"],
+    ] {
+        let o = thematic(args, &root());
+        assert!(
+            o.status.success() && stdout(&o).contains("Usage:"),
+            "{args:?}"
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! The shipped corpus and codebook, through the library.
+
+use std::collections::BTreeSet;
+
+use thematic::segment::Unit;
+use thematic::{Analysis, Codebook, Coder, Corpus, PatternKind};
+
+use crate::support::{codebook, corpus, fold_words, is_word_char, shared};
+
+fn analysis(unit: Unit) -> Analysis {
+    let corpus = Corpus::open(corpus()).expect("the shipped corpus opens");
+    let codebook = Codebook::from_path(codebook()).expect("the shipped codebook is valid");
+    Analysis::run(corpus, codebook, unit).expect("the analysis runs")
+}
+
+#[test]
+fn the_corpus_reads_completely_with_its_manifest() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    assert!(corpus.skipped().is_empty(), "{:?}", corpus.skipped());
+    assert!(corpus.ignored().is_empty(), "{:?}", corpus.ignored());
+    assert_eq!(corpus.documents().len(), 5);
+    for doc in corpus.documents() {
+        let m = &doc.metadata;
+        // Fields the text does not print are left out (003 names no author, 000 and 003 no
+        // year); title, kind, languages and licence are always recorded.
+        assert!(
+            !m.title.is_empty() && m.kind.is_some() && m.licence.is_some(),
+            "{}",
+            doc.id
+        );
+        assert!(m.languages.first().is_some_and(|l| l == "en"), "{}", doc.id);
+        assert!(
+            m.year.is_none_or(|y| (2000..=2026).contains(&y)),
+            "{}",
+            doc.id
+        );
+        // Ids are the file stems, as the manifest does not rename them.
+        let stem = doc
+            .path
+            .as_ref()
+            .unwrap()
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(&*doc.id, stem);
+    }
+    let narymbaeva = corpus.document("001_80cac5b2e7107bf3").unwrap();
+    assert_eq!(narymbaeva.metadata.year, Some(2024));
+    assert_eq!(narymbaeva.metadata.licence.as_deref(), Some("CC BY 4.0"));
+    assert_eq!(
+        narymbaeva.metadata.doi.as_deref(),
+        Some("10.33327/AJEE-18-7.4-a000118")
+    );
+    assert_eq!(narymbaeva.metadata.authors.len(), 6);
+}
+
+#[test]
+fn stored_text_is_the_file_text() {
+    // The seeds are LF, NFC and BOM-free: offsets must index the files exactly as they are.
+    let corpus = Corpus::open(corpus()).unwrap();
+    for doc in corpus.documents() {
+        let raw = std::fs::read_to_string(doc.path.as_ref().unwrap()).unwrap();
+        assert_eq!(doc.text, raw, "{}", doc.id);
+    }
+}
+
+#[test]
+fn the_codebook_is_a_research_instrument() {
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let top: Vec<&str> = cb
+        .codes()
+        .iter()
+        .filter(|c| c.depth() == 0)
+        .map(|c| &*c.id)
+        .collect();
+    assert_eq!(
+        top,
+        [
+            "education_pull",
+            "research_collaboration",
+            "brain_drain",
+            "return_policy",
+            "talent_attraction"
+        ]
+    );
+    for code in cb.codes() {
+        assert!(
+            code.description.is_some() && code.include.is_some() && code.exclude.is_some(),
+            "{}",
+            code.id
+        );
+        assert!(!code.patterns.is_empty(), "{} has patterns", code.id);
+        assert!(!code.examples.is_empty(), "{} has examples", code.id);
+    }
+    for id in top {
+        assert!(cb.children(id).count() >= 2, "{id} has sub-codes");
+        // Patterns in the other three languages, under the code or its sub-codes.
+        let langs: BTreeSet<&str> = cb
+            .codes()
+            .iter()
+            .filter(|c| c.is_within(id))
+            .flat_map(|c| &c.patterns)
+            .filter_map(|p| p.lang.as_deref().or_else(|| script_of(&p.text)))
+            .collect();
+        for lang in ["ru", "kk", "uk"] {
+            assert!(langs.contains(lang), "{id} has {lang} patterns: {langs:?}");
+        }
+    }
+    let failures = Coder::new(&cb).unwrap().check_examples(&cb);
+    assert!(failures.is_empty(), "examples that fail: {failures:#?}");
+}
+
+/// The language an untagged pattern is written in, from its letters.
+fn script_of(text: &str) -> Option<&'static str> {
+    thematic::lang::detect(text).or_else(|| {
+        if text.contains(['ә', 'ғ', 'қ', 'ң', 'ө', 'ұ', 'ү', 'һ']) {
+            Some("kk")
+        } else if text.contains(['ї', 'є', 'ґ', 'і']) {
+            Some("uk")
+        } else {
+            None
+        }
+    })
+}
+
+#[test]
+fn every_hit_slices_the_stored_text_to_what_its_pattern_matches() {
+    for unit in [Unit::Paragraph, Unit::Sentence] {
+        let a = analysis(unit);
+        assert!(!a.coding.segments.is_empty());
+        for seg in &a.coding.segments {
+            let doc = a.corpus.document(&seg.doc).unwrap();
+            let chars: Vec<char> = doc.text.chars().collect();
+            assert!(!seg.hits.is_empty(), "automatic segments are explained");
+            for hit in &seg.hits {
+                assert!(seg.start <= hit.start && hit.start < hit.end && hit.end <= seg.end);
+                let found: String = chars[hit.start..hit.end].iter().collect();
+                let code = a.codebook.code(&seg.code).unwrap();
+                let pattern = code
+                    .patterns
+                    .iter()
+                    .find(|p| *p.text == *hit.pattern)
+                    .unwrap_or_else(|| panic!("{} is a pattern of {}", hit.pattern, seg.code));
+                match pattern.kind {
+                    PatternKind::Phrase => {
+                        assert_eq!(fold_words(&found), fold_words(&pattern.text))
+                    }
+                    PatternKind::Glob => {
+                        let re = glob_regex(&pattern.text);
+                        assert!(
+                            re.is_match(&found),
+                            "{found:?} matches glob {:?}",
+                            pattern.text
+                        );
+                    }
+                    PatternKind::Regex => {
+                        let re = regex::RegexBuilder::new(&pattern.text)
+                            .case_insensitive(!pattern.case_sensitive)
+                            .multi_line(true)
+                            .build()
+                            .unwrap();
+                        let passage: String = chars[seg.start..seg.end].iter().collect();
+                        let at = passage.char_indices().nth(hit.start - seg.start).unwrap().0;
+                        let m = re.find_at(&passage, at).unwrap();
+                        assert_eq!(m.as_str(), found);
+                    }
+                }
+                if pattern.kind != PatternKind::Regex {
+                    let before = hit.start.checked_sub(1).map(|i| chars[i]);
+                    assert!(
+                        !before.is_some_and(is_word_char)
+                            && !chars.get(hit.end).copied().is_some_and(is_word_char)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A glob as a regex, written independently of the library: `*` any word characters, `?` one,
+/// whitespace any whitespace, whole string.
+fn glob_regex(glob: &str) -> regex::Regex {
+    let mut re = String::from("(?i)^");
+    for (i, word) in glob.split_whitespace().enumerate() {
+        if i > 0 {
+            re.push_str(r"\s+");
+        }
+        for c in word.chars() {
+            match c {
+                '*' => re.push_str(r"[\p{L}\p{N}_]*"),
+                '?' => re.push_str(r"[\p{L}\p{N}_]"),
+                c => re.push_str(&regex::escape(&c.to_string())),
+            }
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).unwrap()
+}
+
+#[test]
+fn every_top_level_code_is_found_in_the_shipped_papers() {
+    let a = analysis(Unit::Paragraph);
+    for f in &a.tables.frequencies {
+        if a.codebook.code(&f.code).unwrap().depth() == 0 {
+            assert!(
+                f.passages >= 3 && f.documents >= 2,
+                "{} is coded in the corpus: {f:?}",
+                f.code
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bench_edge_cases_count_as_the_peers_do() {
+    let Some(shared) = shared() else { return };
+    let edge = shared.join("bench/edge");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join("bench/edge.expected.json")).unwrap(),
+    )
+    .unwrap();
+    let codebook = Codebook::from_path(shared.join("bench/codebook.json")).unwrap();
+    let coder = Coder::new(&codebook).unwrap();
+    let corpus = Corpus::open(&edge).unwrap();
+    let mut counts = thematic::coding::Counts::new(codebook.codes().len());
+    for doc in corpus.documents() {
+        coder.count_document(doc, &mut counts, &mut Default::default());
+    }
+    assert_eq!(
+        counts.passages_total,
+        expected["passages_total"].as_u64().unwrap()
+    );
+    assert_eq!(counts.bytes, expected["bytes"].as_u64().unwrap());
+    for (i, code) in codebook.codes().iter().enumerate() {
+        let e = &expected["codes"][&*code.id];
+        assert_eq!(
+            counts.passages[i],
+            e["passages"].as_u64().unwrap(),
+            "{} passages",
+            code.id
+        );
+        assert_eq!(
+            counts.hits[i],
+            e["hits"].as_u64().unwrap(),
+            "{} hits",
+            code.id
+        );
+    }
+}

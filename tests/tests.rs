@@ -1,0 +1,9 @@
+//! Integration tests, in one binary (each extra test binary would re-link every dependency).
+//!
+//! They run on the shipped corpus and codebook, through the library and the `thematic` binary.
+
+mod agreement;
+mod cli;
+mod properties;
+mod shipped;
+mod support;
