@@ -63,11 +63,21 @@ fn share(x: f64) -> String {
     format!("{x:.6}")
 }
 
-/// The frequency table: `code,label,passages,documents,hits,share`.
+/// The frequency table: `code,label,passages,documents,hits,share,passages_with_subcodes,
+/// documents_with_subcodes`.
 pub fn write_frequencies_csv(tables: &Tables, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["code", "label", "passages", "documents", "hits", "share"])
-        .map_err(csv_error)?;
+    w.write_record([
+        "code",
+        "label",
+        "passages",
+        "documents",
+        "hits",
+        "share",
+        "passages_with_subcodes",
+        "documents_with_subcodes",
+    ])
+    .map_err(csv_error)?;
     for f in &tables.frequencies {
         w.write_record([
             &*f.code,
@@ -76,6 +86,8 @@ pub fn write_frequencies_csv(tables: &Tables, out: &mut dyn Write) -> io::Result
             &f.documents.to_string(),
             &f.hits.to_string(),
             &share(f.share),
+            &f.passages_with_subcodes.to_string(),
+            &f.documents_with_subcodes.to_string(),
         ])
         .map_err(csv_error)?;
     }

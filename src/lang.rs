@@ -57,10 +57,12 @@ pub fn detect(text: &str) -> Option<&'static str> {
     if latin > cyrillic {
         return Some("en");
     }
-    // A Kazakh letter or two can appear in Russian text as names; require a real share.
-    if kazakh * 100 >= cyrillic && kazakh >= 2 {
+    // A Kazakh letter can appear in Russian text in a name; in a longer text require a share
+    // of them. Kazakh also writes both і and ы, which Ukrainian and Russian never combine.
+    if kazakh >= 1 && kazakh * 100 >= cyrillic || (ukrainian_i > 0 && russian > 0 && ukrainian == 0)
+    {
         Some("kk")
-    } else if ukrainian + ukrainian_i > russian {
+    } else if ukrainian > 0 || ukrainian_i > russian {
         Some("uk")
     } else {
         Some("ru")
@@ -89,6 +91,20 @@ mod tests {
                 "Визначено сутність і зміст поняття «міграція», розглянуто джерела та види міграції."
             ),
             Some("uk")
+        );
+    }
+
+    #[test]
+    fn short_kazakh_sentences() {
+        assert_eq!(detect("Шетелдіктерге ықтиярхат беріледі."), Some("kk"));
+        assert_eq!(detect("қандастар"), Some("kk"));
+        assert_eq!(detect("Україна і світ"), Some("uk"));
+        // A Kazakh name in a long Russian text does not make it Kazakh.
+        assert_eq!(
+            detect(
+                "В статье Қ. Ахметова подробно рассматриваются проблемы интеллектуальной миграции молодежи из Казахстана в Россию, Европу и США за последние десять лет."
+            ),
+            Some("ru")
         );
     }
 

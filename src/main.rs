@@ -12,9 +12,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // Library errors carry their own located, multi-line explanation.
-            eprintln!("error: {err}");
+            let top = err.to_string();
+            eprintln!("error: {top}");
+            // Library errors already name their cause; show only what they leave out.
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                let cause = cause.to_string();
+                if !top.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                }
             }
             ExitCode::FAILURE
         }

@@ -111,17 +111,17 @@ fn the_codebook_is_a_research_instrument() {
     assert!(failures.is_empty(), "examples that fail: {failures:#?}");
 }
 
-/// The language an untagged pattern is written in, from its letters.
+/// The language an untagged pattern is written in, from its letters: a single Kazakh or
+/// Ukrainian letter decides, as patterns are short.
 fn script_of(text: &str) -> Option<&'static str> {
-    thematic::lang::detect(text).or_else(|| {
-        if text.contains(['ә', 'ғ', 'қ', 'ң', 'ө', 'ұ', 'ү', 'һ']) {
-            Some("kk")
-        } else if text.contains(['ї', 'є', 'ґ', 'і']) {
-            Some("uk")
-        } else {
-            None
-        }
-    })
+    let lower = text.to_lowercase();
+    if lower.contains(['ә', 'ғ', 'қ', 'ң', 'ө', 'ұ', 'ү', 'һ']) {
+        Some("kk")
+    } else if lower.contains(['ї', 'є', 'ґ', 'і']) {
+        Some("uk")
+    } else {
+        thematic::lang::detect(text)
+    }
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! They run on the shipped corpus and codebook, through the library and the `thematic` binary.
 
 mod agreement;
+mod analysis;
 mod cli;
+mod index;
 mod properties;
 mod shipped;
 mod support;

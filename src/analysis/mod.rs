@@ -112,6 +112,11 @@ pub struct Frequency {
     pub hits: usize,
     /// `passages` as a share of all passages (0 to 1).
     pub share: f64,
+    /// Passages coded with it or any of its sub-codes (equal to `passages` for a code without
+    /// sub-codes, and whenever the table rolls up).
+    pub passages_with_subcodes: usize,
+    /// Documents coded with it or any of its sub-codes.
+    pub documents_with_subcodes: usize,
 }
 
 /// One pair of the co-occurrence table (`code_a` before `code_b` in codebook order).
@@ -188,6 +193,13 @@ impl Tables {
         let n = inc.codes.len();
         let docs: Vec<PassageSet> = inc.sets.iter().map(|s| inc.documents_of(s)).collect();
         let total = inc.passages();
+        // A parent's reach with its sub-codes, whatever the table counts.
+        let rolled = if options.roll_up {
+            None
+        } else {
+            Some(Incidence::new(coding, codebook, true, options.origin))
+        };
+        let rolled_sets = rolled.as_ref().map_or(&inc.sets, |r| &r.sets);
 
         let frequencies = (0..n)
             .map(|c| Frequency {
@@ -197,6 +209,8 @@ impl Tables {
                 documents: docs[c].count(),
                 hits: inc.hits[c],
                 share: ratio(inc.sets[c].count(), total),
+                passages_with_subcodes: rolled_sets[c].count(),
+                documents_with_subcodes: inc.documents_of(&rolled_sets[c]).count(),
             })
             .collect();
 
@@ -298,16 +312,23 @@ impl Tables {
     /// Jaccard index, then by count, at most `limit`. Pairs seen together fewer than
     /// [`MIN_SUPPORT`] times are left out: a Jaccard index of two rare codes says little.
     pub fn strongest_pairs(&self, limit: usize) -> Vec<&Cooccurrence> {
-        let min = if self.cooccurrence.iter().any(|p| p.passages >= MIN_SUPPORT) {
+        self.strongest_pairs_where(limit, |p| !p.nested)
+    }
+
+    /// Like [`Tables::strongest_pairs`], among the pairs `keep` accepts.
+    pub fn strongest_pairs_where(
+        &self,
+        limit: usize,
+        keep: impl Fn(&Cooccurrence) -> bool,
+    ) -> Vec<&Cooccurrence> {
+        let kept: Vec<&Cooccurrence> = self.cooccurrence.iter().filter(|p| keep(p)).collect();
+        let min = if kept.iter().any(|p| p.passages >= MIN_SUPPORT) {
             MIN_SUPPORT
         } else {
             1
         };
-        let mut pairs: Vec<&Cooccurrence> = self
-            .cooccurrence
-            .iter()
-            .filter(|p| !p.nested && p.passages >= min)
-            .collect();
+        let mut pairs: Vec<&Cooccurrence> =
+            kept.into_iter().filter(|p| p.passages >= min).collect();
         pairs.sort_by(|x, y| {
             y.jaccard
                 .total_cmp(&x.jaccard)

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use thematic::analysis::CooccurrenceUnit;
+use thematic::analysis::{CooccurrenceUnit, TableOptions, Tables};
 use thematic::{Analysis, Codebook, CorpusReader, Unit};
 
 use super::AnalyzeArgs;
@@ -64,6 +64,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
             let code = analysis.codebook.code(&f.code);
             let depth = code.map_or(0, |c| c.depth());
             let name = code.map_or(&*f.code, |c| c.name());
+            let has_children = analysis.codebook.children(&f.code).next().is_some();
             vec![
                 format!("{}{}", "  ".repeat(depth), name),
                 f.label.clone(),
@@ -71,36 +72,43 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
                 format!("{:.1}%", 100.0 * f.share),
                 f.documents.to_string(),
                 thousands(f.hits),
+                if has_children && !t.options.roll_up {
+                    thousands(f.passages_with_subcodes)
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
     writeln!(
         out,
-        "Code frequencies ({unit}s coded, share of all {unit}s, documents, pattern hits):"
+        "Code frequencies ({unit}s coded, share of all {unit}s, documents, pattern hits; with sub-codes: {unit}s coded with the code or any sub-code):"
     )?;
     write!(
         out,
         "{}",
         table(
-            &["code", "label", "passages", "share", "docs", "hits"],
-            &aligns("llrrrr"),
+            &[
+                "code",
+                "label",
+                "passages",
+                "share",
+                "docs",
+                "hits",
+                "with sub-codes"
+            ],
+            &aligns("llrrrrr"),
             &rows
         )
     )?;
 
-    let pairs = t.strongest_pairs(args.top);
-    if !pairs.is_empty() {
-        let together = match args.cooccur {
-            CooccurrenceUnit::Passage => format!("{unit}s coded with both"),
-            CooccurrenceUnit::Document => "documents coded with both".to_string(),
-            CooccurrenceUnit::Window(n) => format!("{unit}s with both within {n} {unit}s"),
-        };
-        writeln!(
-            out,
-            "\nStrongest co-occurrences ({together}; Jaccard = both ÷ either; pairs seen at least {} times; nested codes left out):",
-            thematic::analysis::MIN_SUPPORT
-        )?;
-        let rows: Vec<Vec<String>> = pairs
+    let together = match args.cooccur {
+        CooccurrenceUnit::Passage => format!("{unit}s coded with both"),
+        CooccurrenceUnit::Document => "documents coded with both".to_string(),
+        CooccurrenceUnit::Window(n) => format!("{unit}s with both within {n} {unit}s"),
+    };
+    let pair_rows = |pairs: &[&thematic::analysis::Cooccurrence]| -> Vec<Vec<String>> {
+        pairs
             .iter()
             .map(|p| {
                 vec![
@@ -111,15 +119,54 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
                     p.documents.to_string(),
                 ]
             })
+            .collect()
+    };
+    let theme = |code: &str| code.split('/').next().unwrap_or(code).to_string();
+    // The themes together: top-level codes, each with its sub-codes.
+    let themes = if t.options.roll_up {
+        t.clone()
+    } else {
+        Tables::compute_with(
+            &analysis.coding,
+            &analysis.codebook,
+            TableOptions {
+                roll_up: true,
+                ..t.options
+            },
+        )
+    };
+    let theme_pairs: Vec<&thematic::analysis::Cooccurrence> = {
+        let mut pairs: Vec<_> = themes
+            .cooccurrence
+            .iter()
+            .filter(|p| !p.code_a.contains('/') && !p.code_b.contains('/'))
             .collect();
+        pairs.sort_by(|x, y| y.jaccard.total_cmp(&x.jaccard));
+        pairs
+    };
+    let headers = ["pair", t.options.unit.counted(), "jaccard", "lift", "docs"];
+    if !theme_pairs.is_empty() {
+        writeln!(
+            out,
+            "\nThemes together ({together}, sub-codes counted with their theme; Jaccard = both ÷ either; lift = observed ÷ expected):"
+        )?;
         write!(
             out,
             "{}",
-            table(
-                &["pair", t.options.unit.counted(), "jaccard", "lift", "docs"],
-                &aligns("lrrrr"),
-                &rows
-            )
+            table(&headers, &aligns("lrrrr"), &pair_rows(&theme_pairs))
+        )?;
+    }
+    let across = t.strongest_pairs_where(args.top, |p| theme(&p.code_a) != theme(&p.code_b));
+    if !across.is_empty() {
+        writeln!(
+            out,
+            "\nStrongest co-occurrences of codes from different themes ({together}; pairs seen at least {} times):",
+            thematic::analysis::MIN_SUPPORT
+        )?;
+        write!(
+            out,
+            "{}",
+            table(&headers, &aligns("lrrrr"), &pair_rows(&across))
         )?;
     }
     out.flush()?;

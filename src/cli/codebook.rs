@@ -71,6 +71,31 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
             empty.join(", ")
         );
     }
+    let (prefix, suffix, none) = coder.matcher().regex_prefilters();
+    if prefix + suffix + none > 0 {
+        println!(
+            "\nregexes: {prefix} run where a literal their matches begin with occurs, {suffix} on passages holding a literal their matches end with, {none} on every passage"
+        );
+    }
+    let unfiltered: Vec<&str> = coder.matcher().unfiltered_regexes().collect();
+    if !unfiltered.is_empty() {
+        println!(
+            "\nnote: {} regex(es) have no literal that every match contains, so they run on every passage (the rest wait for their literals):",
+            unfiltered.len()
+        );
+        for r in &unfiltered {
+            let short: String = r.chars().take(100).collect();
+            let slow = if r.contains(r"\b") && !r.contains("(?-u") {
+                "  [\\b is a Unicode word boundary: the fast engines give up on non-ASCII text]"
+            } else {
+                ""
+            };
+            println!(
+                "  {short}{}{slow}",
+                if r.chars().count() > 100 { "…" } else { "" }
+            );
+        }
+    }
     let failures = coder.check_examples(&codebook);
     let cases: usize = codebook
         .codes()

@@ -138,11 +138,24 @@ impl fmt::Display for Pattern {
 
 /// Builds a user regex with the codebook's defaults: case-insensitive unless asked otherwise,
 /// `^`/`$` at line ends.
-pub(crate) fn build_regex(text: &str, case_sensitive: bool) -> Result<regex::Regex, regex::Error> {
-    regex::RegexBuilder::new(text)
-        .case_insensitive(!case_sensitive)
-        .multi_line(true)
-        .build()
+///
+/// The error is the regex engine's own explanation, with the pattern shown and the fault
+/// underlined.
+pub(crate) fn build_regex(
+    text: &str,
+    case_sensitive: bool,
+) -> Result<regex_automata::meta::Regex, String> {
+    regex_automata::meta::Regex::builder()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .case_insensitive(!case_sensitive)
+                .multi_line(true),
+        )
+        .build(text)
+        .map_err(|e| match e.syntax_error() {
+            Some(syntax) => format!("regex parse error:\n{syntax}"),
+            None => e.to_string(),
+        })
 }
 
 /// A parsed glob: the regex it means and its longest literal run, lowercased, for the automaton
@@ -154,9 +167,12 @@ pub(crate) struct Glob {
     pub source: String,
     /// Match case exactly.
     pub case_sensitive: bool,
-    /// The longest literal run of the glob, lowercased, words joined by one space: every match
-    /// contains it in the folded text.
+    /// The literal run the automaton looks for, lowercased, words joined by one space: every
+    /// match contains it in the folded text. The glob's leading run when it has one of at least
+    /// three characters (every match then begins with it), else its longest run.
     pub anchor: String,
+    /// Every match begins with the anchor.
+    pub anchor_starts: bool,
 }
 
 impl Glob {
@@ -175,9 +191,13 @@ impl Glob {
         }
         // The class is closed under case: keep it out of case folding, which is slow for it.
         const WORD: &str = r"(?-i:[\p{L}\p{N}_])";
-        let mut source = String::from(r"\b{start-half}");
+        // No word-boundary assertions: Unicode ones keep the regex crate's fast engines off any
+        // text with a non-ASCII character. The matcher checks whole words itself.
+        let mut source = String::new();
         let mut best = String::new();
         let mut run = String::new();
+        let mut leading: Option<String> = None;
+        let mut wildcard_seen = false;
         for (i, word) in words.iter().enumerate() {
             if i > 0 {
                 source.push_str(r"[\s\x1C-\x1F]+");
@@ -194,6 +214,10 @@ impl Glob {
                         if c == '*' {
                             source.push('*');
                         }
+                        if !wildcard_seen {
+                            wildcard_seen = true;
+                            leading = Some(run.trim_end().to_string());
+                        }
                         keep_longest(&mut best, &mut run);
                     }
                     c => {
@@ -203,21 +227,25 @@ impl Glob {
                 }
             }
         }
+        if !wildcard_seen {
+            leading = Some(run.trim_end().to_string());
+        }
         keep_longest(&mut best, &mut run);
-        source.push_str(r"\b{end-half}");
+        let (anchor, anchor_starts) = match leading {
+            Some(lead) if lead.chars().count() >= 3 => (lead, true),
+            _ => (best, false),
+        };
         Ok(Glob {
             source,
             case_sensitive,
-            anchor: best,
+            anchor,
+            anchor_starts,
         })
     }
 
     /// Compiles the glob's regex.
-    pub(crate) fn compile(&self) -> Result<regex::Regex, String> {
-        regex::RegexBuilder::new(&self.source)
-            .case_insensitive(!self.case_sensitive)
-            .build()
-            .map_err(|e| format!("glob could not be compiled: {e}"))
+    pub(crate) fn compile(&self) -> Result<regex_automata::meta::Regex, String> {
+        build_regex(&self.source, self.case_sensitive)
     }
 }
 
@@ -234,24 +262,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn glob_anchor_is_the_longest_literal_run() {
-        assert_eq!(
-            Glob::parse("утечк* мозгов", false).unwrap().anchor,
-            "мозгов"
-        );
+    fn glob_anchor_is_the_leading_run_or_the_longest() {
+        assert_eq!(Glob::parse("утечк* мозгов", false).unwrap().anchor, "утечк");
+        assert_eq!(Glob::parse("ут* мозгов", false).unwrap().anchor, "мозгов");
         assert_eq!(
             Glob::parse("Brain drain*", false).unwrap().anchor,
             "brain drain"
         );
         assert_eq!(Glob::parse("*МИГРА*", false).unwrap().anchor, "мигра");
+        let g = Glob::parse("ре?миграц*", false).unwrap();
+        assert_eq!((g.anchor.as_str(), g.anchor_starts), ("миграц", false));
+        let g = Glob::parse("stud* abroad", false).unwrap();
+        assert_eq!((g.anchor.as_str(), g.anchor_starts), ("stud", true));
         assert_eq!(Glob::parse("көші-қон*", false).unwrap().anchor, "көші-қон");
     }
 
     #[test]
     fn glob_regex_matches_whole_words_with_wildcards() {
+        let find =
+            |g: &regex_automata::meta::Regex, h: &str| g.find(h).map(|m| h[m.range()].to_string());
         let g = Glob::parse("мигра*", false).unwrap().compile().unwrap();
         assert!(g.is_match("Миграция"));
-        assert!(g.find("эмиграция").is_none());
+        // Whole words are the matcher's business: the regex alone finds the inner match.
+        assert_eq!(find(&g, "эмиграция").unwrap(), "миграция");
         let g = Glob::parse("утечк? мозгов", false)
             .unwrap()
             .compile()
@@ -259,7 +292,7 @@ mod tests {
         assert!(g.is_match("утечки\n  мозгов"));
         assert!(!g.is_match("утечкой мозгов"));
         let g = Glob::parse("*мигра*", false).unwrap().compile().unwrap();
-        assert_eq!(g.find("про эмиграцию.").unwrap().as_str(), "эмиграцию");
+        assert_eq!(find(&g, "про эмиграцию.").unwrap(), "эмиграцию");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //!   included. Word boundaries are checked on these candidates only.
 //! * **Globs** whose literal core occurred are confirmed with their own regex on the original
 //!   text.
-//! * **Regexes** go through one `RegexSet`; only those it reports are run to find their spans.
+//! * **Regexes** join the automaton through the literals one of which every match holds (see
+//!   [`prefilter`]); they run only on passages where one occurred. The few without such
+//!   literals run on every passage.
 //!
 //! Then, per code: if a negative pattern of the code (or of the whole codebook) matched, the code
 //! does not apply; otherwise its hits are chosen leftmost-longest without overlap (the earliest
@@ -13,15 +15,16 @@
 //! phrase nested in a longer one (`visa` in `investor visa`) is counted once.
 
 pub mod fold;
+pub mod prefilter;
 
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexSet};
+use regex_automata::{Anchored, Input, meta};
 
 use crate::codebook::{Codebook, Glob, Pattern, PatternKind, build_regex};
 use crate::error::{Diagnostic, Error, Result};
-use crate::text::{is_space, is_whole_word};
+use crate::text::{char_before, is_space, is_whole_word, is_word_char};
 use fold::{Folded, fold_str};
 
 /// Identifies a pattern of the compiled codebook.
@@ -43,11 +46,15 @@ struct CompiledPattern {
     lang: Option<&'static str>,
     case_sensitive: bool,
     /// Regexes, compiled with the codebook.
-    regex: Option<Regex>,
+    regex: Option<meta::Regex>,
+    /// Every match of the regex begins with one of its anchors: look for matches only where
+    /// an anchor occurs.
+    starts_at_anchor: bool,
     /// Globs, compiled the first time their literal core is found.
-    glob: Option<(Glob, OnceLock<Regex>)>,
-    /// What the automaton looks for: a phrase folded, or a glob's literal core.
-    literal: Option<String>,
+    glob: Option<(Glob, OnceLock<meta::Regex>)>,
+    /// What the automaton looks for: a phrase folded, a glob's literal core, or the literals
+    /// one of which every match of a regex holds. Empty for a regex that must always run.
+    anchors: Vec<String>,
 }
 
 /// One hit of a pattern in a passage: byte offsets into the passage's text.
@@ -90,8 +97,8 @@ pub struct Matcher {
     automaton: Option<AhoCorasick>,
     /// For each literal of the automaton, the phrases and globs it stands for.
     targets: Vec<Vec<PatternId>>,
-    regex_set: Option<RegexSet>,
-    regex_ids: Vec<PatternId>,
+    /// Regexes with no literal prefilter: they run on every passage.
+    unfiltered: Vec<PatternId>,
     code_count: usize,
 }
 
@@ -100,7 +107,13 @@ pub struct Matcher {
 pub struct Scratch {
     folded: Folded,
     found: Found,
-    globs: Vec<PatternId>,
+    /// Globs and regexes whose literals occurred: they run on this passage.
+    candidates: Vec<PatternId>,
+    /// Per pattern, the passage number it was last made a candidate in.
+    candidate_in: Vec<u32>,
+    /// Where the anchors of regexes that start at them occurred: (pattern, byte in passage).
+    starts: Vec<(PatternId, usize)>,
+    passage_number: u32,
     selected: Vec<Hit>,
     applied: Vec<(usize, usize, usize)>,
     lang: Option<Option<&'static str>>,
@@ -146,22 +159,26 @@ impl Matcher {
     pub fn new(codebook: &Codebook) -> Result<Matcher> {
         let mut patterns = Vec::new();
         let mut add = |owner: u32, negative: bool, p: &Pattern| -> Result<()> {
-            let (regex, glob, literal) = match p.kind {
-                PatternKind::Phrase => (None, None, Some(fold_str(&p.text))),
+            let (regex, glob, anchors, starts_at_anchor) = match p.kind {
+                PatternKind::Phrase => (None, None, vec![fold_str(&p.text)], false),
                 PatternKind::Glob => {
                     let glob = Glob::parse(&p.text, p.case_sensitive)
                         .map_err(|e| invalid(owner, codebook, p, &e))?;
-                    let anchor = glob.anchor.clone();
-                    (None, Some((glob, OnceLock::new())), Some(anchor))
+                    let (anchor, starts) = (glob.anchor.clone(), glob.anchor_starts);
+                    (None, Some((glob, OnceLock::new())), vec![anchor], starts)
                 }
-                PatternKind::Regex => (
-                    Some(
-                        build_regex(&p.text, p.case_sensitive)
-                            .map_err(|e| invalid(owner, codebook, p, &e.to_string()))?,
-                    ),
-                    None,
-                    None,
-                ),
+                PatternKind::Regex => {
+                    let regex = build_regex(&p.text, p.case_sensitive)
+                        .map_err(|e| invalid(owner, codebook, p, &e))?;
+                    let anchors = prefilter::regex_anchors(&p.text);
+                    let prefix = anchors.as_ref().is_some_and(|a| a.prefix);
+                    (
+                        Some(regex),
+                        None,
+                        anchors.map(|a| a.literals).unwrap_or_default(),
+                        prefix,
+                    )
+                }
             };
             patterns.push(CompiledPattern {
                 owner,
@@ -171,8 +188,9 @@ impl Matcher {
                 lang: p.lang.as_deref().map(static_lang),
                 case_sensitive: p.case_sensitive,
                 regex,
+                starts_at_anchor,
                 glob,
-                literal,
+                anchors,
             });
             Ok(())
         };
@@ -191,20 +209,22 @@ impl Matcher {
         let mut literals: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<PatternId>> = Vec::new();
         let mut literal_index = std::collections::HashMap::new();
-        let mut regex_sources = Vec::new();
-        let mut regex_ids = Vec::new();
+        let mut unfiltered = Vec::new();
         for (id, p) in patterns.iter().enumerate() {
-            let Some(literal) = p.literal.clone() else {
-                regex_sources.push(regex_set_source(&p.text, p.case_sensitive));
-                regex_ids.push(id as PatternId);
+            if p.anchors.is_empty() {
+                unfiltered.push(id as PatternId);
                 continue;
-            };
-            let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
-                literals.push(literal);
-                targets.push(Vec::new());
-                targets.len() - 1
-            });
-            targets[slot].push(id as PatternId);
+            }
+            for literal in &p.anchors {
+                let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
+                    literals.push(literal.clone());
+                    targets.push(Vec::new());
+                    targets.len() - 1
+                });
+                if !targets[slot].contains(&(id as PatternId)) {
+                    targets[slot].push(id as PatternId);
+                }
+            }
         }
         let automaton = if literals.is_empty() {
             None
@@ -228,22 +248,11 @@ impl Matcher {
                     })?,
             )
         };
-        let regex_set = if regex_sources.is_empty() {
-            None
-        } else {
-            Some(RegexSet::new(&regex_sources).map_err(|e| {
-                Error::Codebook(Box::new(Diagnostic::new(format!(
-                    "the codebook's {} regexes could not be compiled together: {e}",
-                    regex_sources.len()
-                ))))
-            })?)
-        };
         Ok(Matcher {
             patterns,
             automaton,
             targets,
-            regex_set,
-            regex_ids,
+            unfiltered,
             code_count: codebook.codes().len(),
         })
     }
@@ -266,6 +275,27 @@ impl Matcher {
     /// The kind of the pattern.
     pub fn pattern_kind(&self, id: PatternId) -> PatternKind {
         self.patterns[id as usize].kind
+    }
+
+    /// How the regexes are prefiltered: (waiting for a literal their matches begin with,
+    /// waiting for a literal their matches end with, running on every passage).
+    pub fn regex_prefilters(&self) -> (usize, usize, usize) {
+        let regexes = self.patterns.iter().filter(|p| p.regex.is_some());
+        let (mut prefix, mut suffix, mut none) = (0, 0, 0);
+        for p in regexes {
+            match (p.anchors.is_empty(), p.starts_at_anchor) {
+                (true, _) => none += 1,
+                (false, true) => prefix += 1,
+                (false, false) => suffix += 1,
+            }
+        }
+        (prefix, suffix, none)
+    }
+
+    /// The regexes that run on every passage, having no literal to wait for: the slow part of
+    /// a codebook. `codebook check` lists them.
+    pub fn unfiltered_regexes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.unfiltered.iter().map(|&id| self.pattern_text(id))
     }
 
     /// Finds the codes that apply to `passage`, with their hits (byte offsets into `passage`).
@@ -299,7 +329,14 @@ impl Matcher {
         s.found.raw.clear();
         s.found.vetoed.clear();
         s.found.every_code_vetoed = false;
-        s.globs.clear();
+        s.candidates.clear();
+        s.starts.clear();
+        s.passage_number = s.passage_number.wrapping_add(1);
+        if s.passage_number == 0 || s.candidate_in.len() != self.patterns.len() {
+            s.candidate_in.clear();
+            s.candidate_in.resize(self.patterns.len(), 0);
+            s.passage_number = 1;
+        }
         s.selected.clear();
         s.applied.clear();
         s.lang = None;
@@ -310,9 +347,14 @@ impl Matcher {
             for m in automaton.find_overlapping_iter(folded) {
                 for &id in &self.targets[m.pattern().as_usize()] {
                     let p = &self.patterns[id as usize];
-                    if p.kind == PatternKind::Glob {
-                        if !s.globs.contains(&id) {
-                            s.globs.push(id);
+                    if p.kind != PatternKind::Phrase {
+                        if p.starts_at_anchor {
+                            let at = s.folded.to_original(passage, m.start(), true);
+                            s.starts.push((id, at));
+                        }
+                        if s.candidate_in[id as usize] != s.passage_number {
+                            s.candidate_in[id as usize] = s.passage_number;
+                            s.candidates.push(id);
                         }
                         continue;
                     }
@@ -331,19 +373,53 @@ impl Matcher {
                 }
             }
         }
-        for i in 0..s.globs.len() {
-            let id = s.globs[i];
+        s.starts.sort_unstable();
+        s.starts.dedup();
+        for i in 0..s.candidates.len() {
+            let id = s.candidates[i];
             let p = &self.patterns[id as usize];
             if !lang_ok(p, passage, &mut s.lang) {
+                continue;
+            }
+            if let Some(regex) = &p.regex {
+                if p.starts_at_anchor {
+                    let from = s.starts.partition_point(|&(x, _)| x < id);
+                    let to = s.starts.partition_point(|&(x, _)| x <= id);
+                    run_regex_at(p, id, regex, passage, &s.starts[from..to], &mut s.found);
+                } else {
+                    run_regex(p, id, regex, passage, &mut s.found);
+                }
                 continue;
             }
             let (glob, compiled) = p.glob.as_ref().expect("globs carry their glob");
             // The source is built from escaped literals and a fixed class: it always compiles.
             let regex = compiled.get_or_init(|| glob.compile().expect("a glob's regex compiles"));
+            if p.starts_at_anchor {
+                let from = s.starts.partition_point(|&(x, _)| x < id);
+                let to = s.starts.partition_point(|&(x, _)| x <= id);
+                let mut last_end = 0;
+                for &(_, at) in &s.starts[from..to] {
+                    // A glob stands as whole words: no match starts inside a word.
+                    if at < last_end || char_before(passage, at).is_some_and(is_word_char) {
+                        continue;
+                    }
+                    let input = Input::new(passage).range(at..).anchored(Anchored::Yes);
+                    if let Some(m) = regex.search(&input)
+                        && is_whole_word(passage, m.start(), m.end())
+                    {
+                        s.found.record(p, id, m.start(), m.end());
+                        if p.negative {
+                            break;
+                        }
+                        last_end = m.end();
+                    }
+                }
+                continue;
+            }
             let mut at = 0;
-            while let Some(m) = regex.find_at(passage, at) {
-                // The regex's word boundaries use its own (slightly wider) idea of a word
-                // character; confirm with ours and retry one character on when they differ.
+            while let Some(m) = regex.search(&Input::new(passage).range(at..)) {
+                // The regex has no word boundaries (see `Glob::parse`): confirm whole words,
+                // and on failure look again one character on.
                 if is_whole_word(passage, m.start(), m.end()) {
                     s.found.record(p, id, m.start(), m.end());
                     if p.negative {
@@ -362,24 +438,16 @@ impl Matcher {
                 }
             }
         }
-        if let Some(set) = &self.regex_set {
-            for i in set.matches(passage).iter() {
-                let id = self.regex_ids[i];
-                let p = &self.patterns[id as usize];
-                if !lang_ok(p, passage, &mut s.lang) {
-                    continue;
-                }
-                let regex = p.regex.as_ref().expect("regexes carry their regex");
-                for m in regex.find_iter(passage) {
-                    if m.start() == m.end() {
-                        continue;
-                    }
-                    s.found.record(p, id, m.start(), m.end());
-                    if p.negative {
-                        break;
-                    }
-                }
+        // Regexes without a literal to wait for run on every passage, each on its own: in a
+        // set, one regex the fast engines cannot run (Unicode \b on non-ASCII text) would slow
+        // all the others down to it.
+        for &id in &self.unfiltered {
+            let p = &self.patterns[id as usize];
+            if !lang_ok(p, passage, &mut s.lang) {
+                continue;
             }
+            let regex = p.regex.as_ref().expect("regexes carry their regex");
+            run_regex(p, id, regex, passage, &mut s.found);
         }
         let found = &mut s.found;
         if found.every_code_vetoed || found.raw.is_empty() {
@@ -416,6 +484,55 @@ impl Matcher {
     }
 }
 
+/// Records every non-empty match of a user regex (the first is enough for a negative one).
+fn run_regex(
+    p: &CompiledPattern,
+    id: PatternId,
+    regex: &meta::Regex,
+    passage: &str,
+    found: &mut Found,
+) {
+    for m in regex.find_iter(passage) {
+        if m.start() == m.end() {
+            continue;
+        }
+        found.record(p, id, m.start(), m.end());
+        if p.negative {
+            break;
+        }
+    }
+}
+
+/// Records the matches of a user regex that begin at the given positions, where its anchors
+/// occurred, without overlap: the same matches a scan of the whole passage gives, found in
+/// time proportional to the matches rather than the passage. The whole passage stays the
+/// haystack, so look-behind (`\b`, `^`) sees the text before each position.
+fn run_regex_at(
+    p: &CompiledPattern,
+    id: PatternId,
+    regex: &meta::Regex,
+    passage: &str,
+    starts: &[(PatternId, usize)],
+    found: &mut Found,
+) {
+    let mut last_end = 0;
+    for &(_, at) in starts {
+        if at < last_end {
+            continue;
+        }
+        let input = Input::new(passage).range(at..).anchored(Anchored::Yes);
+        if let Some(m) = regex.search(&input)
+            && m.start() < m.end()
+        {
+            found.record(p, id, m.start(), m.end());
+            if p.negative {
+                break;
+            }
+            last_end = m.end();
+        }
+    }
+}
+
 /// Does the pattern's language tag (if any) match the passage's language?
 #[inline]
 fn lang_ok(p: &CompiledPattern, passage: &str, cache: &mut Option<Option<&'static str>>) -> bool {
@@ -434,12 +551,6 @@ fn same_words(found: &str, phrase: &str) -> bool {
             .collect::<Vec<_>>()
     };
     words(found) == words(phrase)
-}
-
-/// A regex for the `RegexSet` prefilter, with the same flags the pattern's own regex has.
-fn regex_set_source(text: &str, case_sensitive: bool) -> String {
-    let flags = if case_sensitive { "(?m)" } else { "(?mi)" };
-    format!("{flags}(?:{text})")
 }
 
 fn static_lang(lang: &str) -> &'static str {

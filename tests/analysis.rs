@@ -1,0 +1,265 @@
+//! Analysis beyond frequencies: evaluation against the shipped gold standard, agreement,
+//! retrieval, manual codings, crosstabs.
+
+use std::fs;
+
+use thematic::analysis::agreement::{Coverage, passage_agreement};
+use thematic::analysis::evaluate::evaluate;
+use thematic::analysis::retrieve::Query;
+use thematic::analysis::{Incidence, OriginFilter, TableOptions, Tables};
+use thematic::coding::read_records;
+use thematic::{Codebook, Coder, Coding, Corpus, Unit};
+
+use crate::support::{codebook, corpus, root, stderr, stdout, thematic};
+
+fn gold(corpus: &Corpus) -> Coding {
+    let path = root().join("tests/data/gold_top_level.jsonl");
+    let records = read_records(fs::read(&path).unwrap().as_slice(), Some(&path)).unwrap();
+    let mut gold = Coding::empty(corpus, Unit::Paragraph);
+    gold.add_records(records, corpus, Some(&path)).unwrap();
+    gold
+}
+
+/// The shipped codebook's figures against the shipped gold standard (top-level codes, with
+/// sub-codes rolled up), as recorded when the codebook was last revised. A change that makes
+/// any of them worse fails here; one that improves them should raise these floors.
+const F1_FLOORS: [(&str, f64); 6] = [
+    ("education_pull", 0.832),
+    ("research_collaboration", 0.743),
+    ("brain_drain", 0.830),
+    ("return_policy", 0.833),
+    ("talent_attraction", 0.876),
+    ("(all codes)", 0.828),
+];
+
+#[test]
+fn the_shipped_codebook_keeps_its_agreement_with_the_gold_standard() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let auto = Coder::new(&cb).unwrap().code_corpus(&corpus);
+    let e = evaluate(&auto, &gold(&corpus), &cb, true);
+    assert_eq!(e.passages, 470);
+    for (code, floor) in F1_FLOORS {
+        let figures = e
+            .codes
+            .iter()
+            .chain(std::iter::once(&e.overall))
+            .find(|c| &*c.code == code)
+            .unwrap_or_else(|| panic!("{code} is evaluated"));
+        let f1 = figures.f1.unwrap();
+        assert!(f1 >= floor, "{code}: F1 {f1:.3} fell below {floor}");
+    }
+    assert!(e.overall.kappa.unwrap() >= 0.80, "{:?}", e.overall.kappa);
+    // Every false positive is explained by the hits that caused it.
+    for d in e.disagreements.iter().filter(|d| d.false_positive) {
+        assert!(!d.hits.is_empty(), "{d:?}");
+    }
+}
+
+#[test]
+fn auto_coding_agrees_perfectly_with_itself_and_less_with_the_gold() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let auto = Coder::new(&cb).unwrap().code_corpus(&corpus);
+    let names = ["auto".to_string(), "copy".to_string()];
+    let same = passage_agreement(&[&auto, &auto], &names, &cb, false, Coverage::All);
+    for a in same.codes.iter().filter(|a| a.coded[0] > 0) {
+        assert_eq!(a.percent, Some(1.0), "{}", a.code);
+        assert_eq!(a.kappa, Some(1.0), "{}", a.code);
+        assert_eq!(a.alpha, Some(1.0), "{}", a.code);
+    }
+    let gold = gold(&corpus);
+    let names = ["auto".to_string(), "gold".to_string()];
+    let report = passage_agreement(&[&auto, &gold], &names, &cb, true, Coverage::All);
+    let bd = report
+        .codes
+        .iter()
+        .find(|a| &*a.code == "brain_drain")
+        .unwrap();
+    assert_eq!(bd.units, 470);
+    let (kappa, alpha) = (bd.kappa.unwrap(), bd.alpha.unwrap());
+    assert!(kappa > 0.6 && kappa < 1.0, "{kappa}");
+    // With two coders and no missing data alpha is kappa corrected for sample size.
+    assert!((alpha - kappa).abs() < 0.01, "{alpha} vs {kappa}");
+}
+
+#[test]
+fn retrieval_by_combination_on_the_shipped_corpus() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let coding = Coder::new(&cb).unwrap().code_corpus(&corpus);
+    let inc = Incidence::new(&coding, &cb, true, OriginFilter::Any);
+    let both = Query::parse("brain_drain AND return_policy")
+        .unwrap()
+        .evaluate(&inc)
+        .unwrap();
+    let bd = Query::parse("brain_drain").unwrap().evaluate(&inc).unwrap();
+    let rp = Query::parse("return_policy")
+        .unwrap()
+        .evaluate(&inc)
+        .unwrap();
+    let only = Query::parse("brain_drain NOT return_policy")
+        .unwrap()
+        .evaluate(&inc)
+        .unwrap();
+    assert!(both.count() > 0);
+    assert_eq!(both.count() + only.count(), bd.count());
+    let near = Query::parse("brain_drain NEAR/1 return_policy")
+        .unwrap()
+        .evaluate(&inc)
+        .unwrap();
+    assert!(near.count() >= both.count() && near.count() <= bd.count());
+    // The co-occurrence table counts the same intersection.
+    let t = Tables::compute_with(
+        &coding,
+        &cb,
+        TableOptions {
+            roll_up: true,
+            ..Default::default()
+        },
+    );
+    let pair = t
+        .cooccurrence
+        .iter()
+        .find(|p| &*p.code_a == "brain_drain" && &*p.code_b == "return_policy")
+        .unwrap();
+    assert_eq!(pair.passages, both.count());
+    assert_eq!(pair.passages, bd.count_and(&rp));
+}
+
+#[test]
+fn manual_codings_merge_and_count_separately() {
+    let dir = tempfile::tempdir().unwrap();
+    let codings = dir.path().join("manual.jsonl");
+    // A hand coding of the first paragraph of 003 (the summary's title).
+    fs::write(
+        &codings,
+        "{\"doc\":\"003_612a73be0631b24a\",\"passage\":0,\"start\":1,\"end\":40,\"code\":\"return_policy/brain_circulation\",\"origin\":\"manual\",\"coder\":\"aigerim\",\"hits\":[],\"memo\":\"title names the shift\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let args = |origin: &str| {
+        vec![
+            "analyze".to_string(),
+            "--codings".into(),
+            codings.display().to_string(),
+            "--origin".into(),
+            origin.into(),
+            "--by".into(),
+            "year".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    let run = |origin: &str| {
+        let a = args(origin);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = thematic(&refs, &root());
+        assert!(o.status.success(), "{}", stderr(&o));
+        fs::read_to_string(out.join("excerpts.jsonl")).unwrap()
+    };
+    let any = run("any");
+    let manual_line = any
+        .lines()
+        .find(|l| l.contains("\"origin\":\"manual\""))
+        .expect("the manual coding is exported");
+    assert!(
+        manual_line.contains("\"coder\":\"aigerim\"")
+            && manual_line.contains("\"memo\":\"title names the shift\"")
+    );
+    let freq = fs::read_to_string(out.join("frequencies.csv")).unwrap();
+    let manual_only = {
+        run("manual");
+        fs::read_to_string(out.join("frequencies.csv")).unwrap()
+    };
+    let count = |csv: &str, code: &str| -> usize {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{code},")))
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(count(&manual_only, "return_policy/brain_circulation"), 1);
+    assert!(count(&freq, "return_policy/brain_circulation") >= 1);
+    assert_eq!(count(&manual_only, "brain_drain"), 0);
+    let crosstab = fs::read_to_string(out.join("crosstab_year.csv")).unwrap();
+    assert!(
+        crosstab
+            .starts_with("code,label,year,passages,share,documents,passages_total,documents_total")
+    );
+    assert!(crosstab.contains(",2024,") && crosstab.contains(",(none),"));
+}
+
+#[test]
+fn agree_evaluate_and_retrieve_from_the_command_line() {
+    let gold = root().join("tests/data/gold_top_level.jsonl");
+    let o = thematic(
+        &["evaluate", "--gold", gold.to_str().unwrap(), "--roll-up"],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("(all codes)") && text.contains("Disagreements"),
+        "{text}"
+    );
+    assert!(text.contains("  FP ") && text.contains("  FN "), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let auto = dir.path().join("auto.jsonl");
+    let coded = thematic(&["code"], &root());
+    fs::write(&auto, &coded.stdout).unwrap();
+    let o = thematic(
+        &[
+            "agree",
+            auto.to_str().unwrap(),
+            gold.to_str().unwrap(),
+            "--roll-up",
+            "--format",
+            "csv",
+        ],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert!(
+        csv.starts_with("code,units,coded_by_auto,coded_by_gold,percent,kappa,alpha"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l.starts_with("brain_drain,470,")),
+        "{csv}"
+    );
+
+    let o = thematic(
+        &[
+            "retrieve",
+            "brain_drain AND return_policy",
+            "--roll-up",
+            "--format",
+            "jsonl",
+        ],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let codes: Vec<&str> = v["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            codes.iter().any(|c| c.starts_with("brain_drain"))
+                && codes.iter().any(|c| c.starts_with("return_policy")),
+            "{codes:?}"
+        );
+    }
+    let o = thematic(&["retrieve", "brain_drain AND (zeta"], &root());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("expected"), "{}", stderr(&o));
+}

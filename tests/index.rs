@@ -1,0 +1,263 @@
+//! The search index: building, incremental updates, interrupted builds, queries, KWIC.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thematic::index::kwic::{Concordance, SortBy};
+use thematic::index::{Index, Search};
+use thematic::{Codebook, Corpus, CorpusReader, Pattern, Unit};
+
+use crate::support::{codebook, corpus, stderr, stdout};
+
+/// A copy of the shipped corpus in a temporary folder, to change at will.
+fn corpus_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(corpus()).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn update(index: &mut Index, dir: &Path, codebook: &Codebook) -> thematic::index::UpdateStats {
+    let reader = CorpusReader::open(dir).unwrap();
+    index
+        .update(&reader, codebook, Unit::Paragraph, &|_, _| {})
+        .unwrap()
+}
+
+#[test]
+fn updates_index_only_what_changed() {
+    let dir = corpus_copy();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let mut index = Index::open_or_create(dir.path().join(".thematic/index")).unwrap();
+    let first = update(&mut index, dir.path(), &cb);
+    assert_eq!(
+        (first.added, first.updated, first.unchanged, first.removed),
+        (5, 0, 0, 0)
+    );
+    assert_eq!(index.counts().unwrap(), (5, 470));
+
+    let again = update(&mut index, dir.path(), &cb);
+    assert_eq!(
+        (
+            again.added,
+            again.updated,
+            again.unchanged,
+            again.bytes_read
+        ),
+        (0, 0, 5, 0)
+    );
+
+    // Change one document, delete another, add a third.
+    let changed = dir.path().join("003_612a73be0631b24a.txt");
+    let mut text = fs::read_to_string(&changed).unwrap();
+    text.push_str("\n\nA new paragraph on repatriation of scientists.\n");
+    fs::write(&changed, text).unwrap();
+    fs::remove_file(dir.path().join("002_939361d204bde4f9.txt")).unwrap();
+    fs::write(dir.path().join("new.txt"), "Returnees and the diaspora.\n").unwrap();
+    let third = update(&mut index, dir.path(), &cb);
+    assert_eq!(
+        (third.added, third.updated, third.unchanged, third.removed),
+        (1, 1, 3, 1)
+    );
+    let (docs, passages) = index.counts().unwrap();
+    assert_eq!((docs, passages), (5, 470 - 71 + 1 + 1));
+    let hits = index
+        .search(&Search::new("repatriation").limit(50))
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h.doc == "003_612a73be0631b24a" && h.text.contains("scientists"))
+    );
+    assert!(hits.iter().all(|h| h.doc != "002_939361d204bde4f9"));
+
+    // A new codebook re-codes from the stored text, without reading the files.
+    let narrow = Codebook::from_json_dictionary(r#"{"diaspora": ["diaspora"]}"#, None).unwrap();
+    let recoded = update(&mut index, dir.path(), &narrow);
+    assert_eq!((recoded.recoded, recoded.bytes_read), (5, 0));
+    let coded = index
+        .search(&Search::new("").code("diaspora").limit(100))
+        .unwrap();
+    assert!(!coded.is_empty() && coded.iter().all(|h| h.codes == ["diaspora"]));
+    assert!(coded.iter().any(|h| h.doc == "new"));
+}
+
+#[test]
+fn search_filters_highlights_and_finds_inflected_forms() {
+    let dir = corpus_copy();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let mut index = Index::open_or_create(dir.path().join("idx")).unwrap();
+    update(&mut index, dir.path(), &cb);
+
+    let hits = index
+        .search(
+            &Search::new("\"brain drain\" AND return")
+                .code("return_policy")
+                .limit(20),
+        )
+        .unwrap();
+    assert!(!hits.is_empty());
+    for h in &hits {
+        assert!(
+            h.codes.iter().any(|c| c.starts_with("return_policy")),
+            "{:?}",
+            h.codes
+        );
+        let lower = h.text.to_lowercase();
+        assert!(lower.contains("brain") && lower.contains("return"));
+        assert!(h.highlighted("[", "]").to_lowercase().contains("[brain]"));
+    }
+    assert!(
+        hits.windows(2).all(|w| w[0].score >= w[1].score),
+        "ranked by score"
+    );
+
+    // Russian stemming: the query's "миграции" finds "миграция" and "миграцию".
+    let ru = index
+        .search(&Search::new("миграции").lang("ru").limit(50))
+        .unwrap();
+    assert!(
+        ru.iter().any(|h| h.text.contains("миграция")),
+        "{:?}",
+        ru.iter().map(|h| &h.text).collect::<Vec<_>>()
+    );
+    assert!(ru.iter().all(|h| h.lang.as_deref() == Some("ru")));
+
+    // Year and kind filters.
+    let y = index
+        .search(&Search::new("migration").years(2024, 2024).limit(100))
+        .unwrap();
+    assert!(!y.is_empty() && y.iter().all(|h| h.year == Some(2024)));
+    let abstracts = index
+        .search(&Search::new("migration").kind("abstract").limit(100))
+        .unwrap();
+    assert!(!abstracts.is_empty() && abstracts.iter().all(|h| h.doc == "003_612a73be0631b24a"));
+
+    // Proximity.
+    let near = index
+        .search(&Search::new("\"brain circulation\"~0").limit(5))
+        .unwrap();
+    assert!(!near.is_empty());
+
+    let err = index
+        .search(&Search::new("brain AND (drain"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("invalid query") && err.contains("query:1:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_interrupted_build_leaves_the_previous_index_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    for entry in fs::read_dir(corpus()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            fs::copy(&path, docs.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let index_dir = dir.path().join("index");
+    let cb = Codebook::from_path(codebook()).unwrap();
+    {
+        let mut index = Index::open_or_create(&index_dir).unwrap();
+        update(&mut index, &docs, &cb);
+    }
+    let before = Index::open(&index_dir).unwrap().counts().unwrap();
+
+    // Enough new text that indexing it takes well over the time it takes to kill it.
+    let seeds: Vec<String> = fs::read_dir(&docs)
+        .unwrap()
+        .map(|e| fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let block = seeds.join("\n\n");
+    for i in 0..150 {
+        fs::write(docs.join(format!("copy{i:03}.txt")), &block).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_thematic"))
+        .args([
+            "index",
+            docs.to_str().unwrap(),
+            "--index",
+            index_dir.to_str().unwrap(),
+        ])
+        .args(["--codebook", codebook().to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the build is writing segments, then kill it mid-way.
+    let started = Instant::now();
+    let files_before = fs::read_dir(&index_dir).unwrap().count();
+    while fs::read_dir(&index_dir).unwrap().count() == files_before
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the build finished before it could be interrupted: make the corpus larger"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let index = Index::open(&index_dir).expect("the index still opens");
+    assert_eq!(index.counts().unwrap(), before, "the last commit is intact");
+    assert!(
+        !index
+            .search(&Search::new("\"brain drain\""))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn kwic_aligns_matches_with_context() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let lines = Concordance::new(Pattern::infer("мигра*"), 3)
+        .find(&corpus)
+        .unwrap();
+    assert!(lines.len() >= 5);
+    let chars: Vec<Vec<char>> = corpus
+        .documents()
+        .iter()
+        .map(|d| d.text.chars().collect())
+        .collect();
+    for l in &lines {
+        let d = corpus
+            .documents()
+            .iter()
+            .position(|d| d.id == l.doc)
+            .unwrap();
+        let keyword: String = chars[d][l.start..l.end].iter().collect();
+        assert_eq!(keyword, l.keyword);
+        assert!(keyword.to_lowercase().starts_with("мигра"));
+        assert!(l.left.split(' ').filter(|w| !w.is_empty()).count() <= 4);
+    }
+    let sorted = Concordance::sorted(lines.clone(), SortBy::Right);
+    assert!(
+        sorted
+            .windows(2)
+            .all(|w| w[0].right.to_lowercase() <= w[1].right.to_lowercase())
+    );
+
+    let o = crate::support::thematic(
+        &["kwic", "brain circulation", "--window", "2"],
+        &crate::support::root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    use unicode_width::UnicodeWidthStr;
+    let bars: Vec<usize> = out
+        .lines()
+        .map(|l| l[..l.find(" | ").unwrap()].width())
+        .collect();
+    assert!(bars.windows(2).all(|w| w[0] == w[1]), "aligned:\n{out}");
+}
