@@ -22,33 +22,72 @@ pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> io::Result<()>,
 {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".thematic-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    let mut out = BufWriter::new(temp);
-    write(&mut out).map_err(|e| Error::io(path, e))?;
-    let temp = out
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
-    // A temporary file is private (0600); results are for sharing, like any file the user makes.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io(path, e))?;
+    let mut file = AtomicFile::create(path)?;
+    write(&mut file).map_err(|e| Error::io(path, e))?;
+    file.commit()
+}
+
+/// A file being written to a temporary path beside its destination; [`AtomicFile::commit`]
+/// moves it into place. Dropped without a commit, it vanishes and the destination is untouched.
+pub struct AtomicFile {
+    path: PathBuf,
+    out: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (creating its folder).
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let temp = tempfile::Builder::new()
+            .prefix(".thematic-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(1 << 16, temp),
+        })
     }
-    temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let temp = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        // A temporary file is private (0600); results are for sharing, like any file the user
+        // makes.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).map_or(0o644, |m| m.permissions().mode());
+            temp.as_file()
+                .set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        temp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+        temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn csv_error(e: csv::Error) -> io::Error {
@@ -240,14 +279,24 @@ pub fn write_excerpt_rows<W: Write>(
     codebook: &Codebook,
     w: &mut csv::Writer<W>,
 ) -> io::Result<()> {
-    let index = CharIndex::new(&doc.text);
+    write_excerpt_rows_indexed(doc, &CharIndex::new(&doc.text), segments, codebook, w)
+}
+
+/// [`write_excerpt_rows`] with the document's character index already built.
+fn write_excerpt_rows_indexed<W: Write>(
+    doc: &Document,
+    index: &CharIndex,
+    segments: &[CodedSegment],
+    codebook: &Codebook,
+    w: &mut csv::Writer<W>,
+) -> io::Result<()> {
     for seg in segments {
-        let text = slice_chars(&doc.text, &index, seg.start, seg.end);
+        let text = slice_chars(&doc.text, index, seg.start, seg.end);
         let patterns: BTreeSet<&str> = seg.hits.iter().map(|h| &*h.pattern).collect();
         let matched: BTreeSet<&str> = seg
             .hits
             .iter()
-            .map(|h| slice_chars(&doc.text, &index, h.start, h.end))
+            .map(|h| slice_chars(&doc.text, index, h.start, h.end))
             .collect();
         let label = codebook.code(&seg.code).map_or("", |c| c.label.as_str());
         w.write_record([
@@ -297,6 +346,49 @@ pub fn write_excerpts_jsonl(
     w.into_inner().map(|_| ())
 }
 
+/// Writes the excerpts as CSV (with its header) and as JSON Lines at once: documents are
+/// rendered in parallel, a few at a time, and written in corpus order, each document's text
+/// indexed once for both.
+pub fn write_excerpts(
+    coding: &Coding,
+    corpus: &Corpus,
+    codebook: &Codebook,
+    csv_out: &mut dyn Write,
+    jsonl_out: &mut dyn Write,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    {
+        let mut w = csv::Writer::from_writer(&mut *csv_out);
+        w.write_record(EXCERPT_COLUMNS).map_err(csv_error)?;
+        w.flush()?;
+    }
+    let runs: Vec<(&Document, &[CodedSegment])> = by_document(coding, corpus).collect();
+    for batch in runs.chunks(4 * rayon::current_num_threads()) {
+        let rendered: Vec<io::Result<(Vec<u8>, Vec<u8>)>> = batch
+            .par_iter()
+            .map(|&(doc, segments)| {
+                let index = CharIndex::new(&doc.text);
+                let mut csv_bytes = Vec::new();
+                let mut w = csv::Writer::from_writer(&mut csv_bytes);
+                write_excerpt_rows_indexed(doc, &index, segments, codebook, &mut w)?;
+                w.flush()?;
+                drop(w);
+                let mut records = RecordWriter::new(Vec::new());
+                for seg in segments {
+                    records.write(seg, slice_chars(&doc.text, &index, seg.start, seg.end))?;
+                }
+                Ok((csv_bytes, records.into_inner()?))
+            })
+            .collect();
+        for item in rendered {
+            let (csv_bytes, jsonl_bytes) = item?;
+            csv_out.write_all(&csv_bytes)?;
+            jsonl_out.write_all(&jsonl_bytes)?;
+        }
+    }
+    Ok(())
+}
+
 /// The segments of `coding` in runs of one document each, with the document (segments of
 /// documents not in `corpus` are left out).
 fn by_document<'a>(
@@ -331,10 +423,12 @@ pub fn write_outputs(
     write_atomic(&paths[0], |w| write_frequencies_csv(tables, w))?;
     write_atomic(&paths[1], |w| write_cooccurrence_csv(tables, w))?;
     write_atomic(&paths[2], |w| write_by_document_csv(tables, coding, w))?;
-    write_atomic(&paths[3], |w| {
-        write_excerpts_csv(coding, corpus, codebook, w)
-    })?;
-    write_atomic(&paths[4], |w| write_excerpts_jsonl(coding, corpus, w))?;
+    let mut csv_file = AtomicFile::create(&paths[3])?;
+    let mut jsonl_file = AtomicFile::create(&paths[4])?;
+    write_excerpts(coding, corpus, codebook, &mut csv_file, &mut jsonl_file)
+        .map_err(|e| Error::io(dir, e))?;
+    csv_file.commit()?;
+    jsonl_file.commit()?;
     Ok(paths)
 }
 

@@ -29,7 +29,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::text::{CharCounter, is_blank, is_space};
 
 /// The unit of coding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// Blank-line separated paragraphs.

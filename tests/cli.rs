@@ -328,3 +328,89 @@ fn help_is_available_for_every_command() {
         );
     }
 }
+
+#[test]
+fn stdin_streaming_and_merged_shards_equal_the_folder_run() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut lines = Vec::new();
+    let mut names: Vec<_> = fs::read_dir(root().join("corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    names.sort();
+    for p in &names {
+        let id = p.file_stem().unwrap().to_str().unwrap();
+        let text = fs::read_to_string(p).unwrap();
+        lines.push(serde_json::json!({"id": id, "text": text}).to_string());
+    }
+    let pipe = |input: &str, args: &[&str]| -> std::process::Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_thematic"))
+            .args(args)
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // Records: the same bytes from standard input as from the folder, a bad line skipped.
+    let mut input = lines.join("\n");
+    input.push_str("\n{\"id\": \"broken\", \"text\": \n");
+    let streamed = pipe(&input, &["code", "--stdin"]);
+    assert!(streamed.status.success(), "{}", stderr(&streamed));
+    assert!(
+        stderr(&streamed).contains("document on line 6"),
+        "{}",
+        stderr(&streamed)
+    );
+    let folder = thematic(&["code"], &root());
+    assert_eq!(streamed.stdout, folder.stdout);
+
+    // Summaries of two shards merge into the tables of one run.
+    let dir = tempfile::tempdir().unwrap();
+    let mut parts = Vec::new();
+    for (i, shard) in [&lines[..2], &lines[2..]].iter().enumerate() {
+        let o = pipe(
+            &shard.join("\n"),
+            &["code", "--stdin", "--format", "summary"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let path = dir.path().join(format!("part{i}.json"));
+        fs::write(&path, &o.stdout).unwrap();
+        parts.push(path.display().to_string());
+    }
+    let merged = dir.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(parts);
+    args.extend(["--out".into(), merged.display().to_string()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = thematic(&refs, &root());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let full = dir.path().join("full");
+    let o = thematic(&["analyze", "--out", full.to_str().unwrap()], &root());
+    assert!(o.status.success());
+    let columns = |path: &std::path::Path, n: usize| -> Vec<Vec<String>> {
+        csv::Reader::from_path(path)
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().take(n).map(str::to_string).collect())
+            .collect()
+    };
+    assert_eq!(
+        columns(&merged.join("frequencies.csv"), 6),
+        columns(&full.join("frequencies.csv"), 6)
+    );
+    assert_eq!(
+        columns(&merged.join("cooccurrence.csv"), 11),
+        columns(&full.join("cooccurrence.csv"), 11)
+    );
+}

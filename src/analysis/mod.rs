@@ -18,6 +18,7 @@ pub mod crosstab;
 pub mod evaluate;
 pub mod incidence;
 pub mod retrieve;
+pub mod summary;
 
 use std::collections::HashMap;
 use std::fmt;

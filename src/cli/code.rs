@@ -1,164 +1,293 @@
-//! `thematic code`: stream coded segments (or counts) to stdout.
+//! `thematic code`: stream coded segments (or counts, or a mergeable summary) to stdout.
 //!
-//! Documents are read, coded and written a few at a time, in parallel but in corpus order, so
-//! memory stays bounded by the documents in flight, whatever the corpus size.
+//! Documents come from a corpus folder or, with `--stdin`, as JSON Lines. They are read, coded
+//! and written a batch at a time — in parallel within a batch, in input order across batches —
+//! so memory stays bounded by the documents in flight, whatever the corpus size.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
+use thematic::analysis::summary::Summary;
 use thematic::coding::{CountScratch, Counts, RecordWriter};
-use thematic::corpus::Skipped;
-use thematic::{Codebook, Coder, CorpusReader};
+use thematic::corpus::{Entry, Skipped, jsonl};
+use thematic::{Codebook, Coder, CorpusReader, Document};
 
 use super::output::Progress;
 use super::{CodeArgs, Format};
 
+/// One document to come: a file of the corpus, or a line of standard input.
+enum Item<'a> {
+    Entry(&'a Entry),
+    Line(usize, String),
+}
+
+/// Where documents come from.
+enum Source {
+    Corpus(CorpusReader),
+    Stdin,
+}
+
+impl Source {
+    fn load(&self, item: &Item) -> Result<Document, Skipped> {
+        match (self, item) {
+            (Source::Corpus(reader), Item::Entry(entry)) => {
+                reader.read(entry).map_err(|error| Skipped {
+                    path: entry.path.clone(),
+                    error,
+                })
+            }
+            (_, Item::Line(n, line)) => jsonl::parse_document(line, *n).map_err(|error| Skipped {
+                path: PathBuf::from(format!("<stdin>:{n}")),
+                error,
+            }),
+            (Source::Stdin, Item::Entry(_)) => unreachable!("standard input yields lines"),
+        }
+    }
+
+    /// Calls `each` with successive batches of `size` items, in input order.
+    fn batches(
+        &self,
+        size: usize,
+        mut each: impl FnMut(Vec<Item>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match self {
+            Source::Corpus(reader) => {
+                for chunk in reader.entries().chunks(size) {
+                    each(chunk.iter().map(Item::Entry).collect())?;
+                }
+            }
+            Source::Stdin => {
+                let stdin = io::stdin();
+                let mut batch = Vec::with_capacity(size);
+                for (i, line) in stdin.lock().lines().enumerate() {
+                    let line = line?;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    batch.push(Item::Line(i + 1, line));
+                    if batch.len() == size {
+                        each(std::mem::take(&mut batch))?;
+                    }
+                }
+                if !batch.is_empty() {
+                    each(batch)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn total(&self) -> Option<usize> {
+        match self {
+            Source::Corpus(reader) => Some(reader.entries().len()),
+            Source::Stdin => None,
+        }
+    }
+}
+
 pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(&args.input.codebook)?;
     let coder = Coder::new(&codebook)?.unit(args.input.unit.into());
-    let mut reader = CorpusReader::open(&args.input.corpus)?;
+    let mut problems = Vec::new();
+    let mut ignored = Vec::new();
+    let source = if args.stdin {
+        Source::Stdin
+    } else {
+        let mut reader = CorpusReader::open(&args.input.corpus)?;
+        problems = reader.take_problems();
+        ignored = reader.ignored().to_vec();
+        Source::Corpus(reader)
+    };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = match args.format {
-        Format::Counts => counts(&reader, &coder, &codebook, progress, &mut out),
-        Format::Jsonl | Format::Csv => {
-            stream(&reader, &coder, &codebook, args.format, progress, &mut out)
-        }
+    let mut job = Job {
+        source: &source,
+        coder: &coder,
+        codebook: &codebook,
+        progress,
+        done: AtomicUsize::new(0),
+        skipped: problems,
     };
-    let mut skipped = reader.take_problems();
-    match result {
-        Ok(unreadable) => skipped.extend(unreadable),
+    let result = match args.format {
+        Format::Counts => job.counts(&mut out),
+        Format::Summary => job.summary(&mut out),
+        Format::Jsonl | Format::Csv => job.records(args.format, &mut out),
+    };
+    match result.and_then(|()| out.flush()) {
         // A closed pipe (`thematic code | head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-        Err(e) => return Err(e.into()),
-    }
-    match out.flush() {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         other => other?,
     }
     progress.clear();
-    progress.report_skipped(&skipped, reader.ignored());
+    progress.report_skipped(&job.skipped, &ignored);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Codes in chunks of documents, writing each document's records in corpus order.
-fn stream(
-    reader: &CorpusReader,
-    coder: &Coder,
-    codebook: &Codebook,
-    format: Format,
-    progress: &Progress,
-    out: &mut dyn Write,
-) -> io::Result<Vec<Skipped>> {
-    let mut skipped: Vec<Skipped> = Vec::new();
-    if matches!(format, Format::Csv) {
-        let mut w = csv::Writer::from_writer(&mut *out);
-        w.write_record(thematic::export::EXCERPT_COLUMNS)
-            .map_err(io::Error::other)?;
-        w.flush()?;
-    }
-    let entries = reader.entries();
-    let chunk = 4 * rayon::current_num_threads();
-    let done = AtomicUsize::new(0);
-    for batch in entries.chunks(chunk) {
-        let rendered: Vec<Result<Vec<u8>, Skipped>> = batch
-            .par_iter()
-            .map(|entry| {
-                let doc = reader.read(entry).map_err(|error| Skipped {
-                    path: entry.path.clone(),
-                    error,
-                })?;
-                let coded = coder.code_document(&doc);
-                let mut buffer = Vec::new();
-                let written = match format {
-                    Format::Csv => {
-                        let mut w = csv::Writer::from_writer(&mut buffer);
-                        thematic::export::write_excerpt_rows(
-                            &doc,
-                            &coded.segments,
-                            codebook,
-                            &mut w,
-                        )
-                        .and_then(|()| w.flush())
-                    }
-                    _ => RecordWriter::new(&mut buffer).write_document(&doc, &coded.segments),
-                };
-                written.expect("writing to memory cannot fail");
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.update(|| format!("coded {n}/{} documents", entries.len()));
-                Ok(buffer)
-            })
-            .collect();
-        for item in rendered {
-            match item {
-                Ok(bytes) => out.write_all(&bytes)?,
-                Err(s) => skipped.push(s),
-            }
-        }
-    }
-    Ok(skipped)
+/// One run of `thematic code`.
+struct Job<'a> {
+    source: &'a Source,
+    coder: &'a Coder,
+    codebook: &'a Codebook,
+    progress: &'a Progress,
+    done: AtomicUsize,
+    skipped: Vec<Skipped>,
 }
 
-/// Counts per code, in parallel, and prints one JSON object.
-fn counts(
-    reader: &CorpusReader,
-    coder: &Coder,
-    codebook: &Codebook,
-    progress: &Progress,
-    out: &mut dyn Write,
-) -> io::Result<Vec<Skipped>> {
-    let n = codebook.codes().len();
-    let done = AtomicUsize::new(0);
-    let entries = reader.entries();
-    let (total, mut skipped) = entries
-        .par_iter()
-        .fold(
-            || (Counts::new(n), Vec::new(), CountScratch::default()),
-            |(mut counts, mut skipped, mut scratch), entry| {
-                match reader.read(entry) {
-                    Ok(doc) => coder.count_document(&doc, &mut counts, &mut scratch),
-                    Err(error) => skipped.push(Skipped {
-                        path: entry.path.clone(),
-                        error,
-                    }),
+impl Job<'_> {
+    fn batch_size() -> usize {
+        4 * rayon::current_num_threads()
+    }
+
+    fn tick(&self) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.progress.update(|| match self.source.total() {
+            Some(total) => format!("coded {n}/{total} documents"),
+            None => format!("coded {n} documents"),
+        });
+    }
+
+    /// Coded-segment records, in input order.
+    fn records(&mut self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+        if matches!(format, Format::Csv) {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(thematic::export::EXCERPT_COLUMNS)
+                .map_err(io::Error::other)?;
+            w.flush()?;
+        }
+        let mut skipped = Vec::new();
+        self.source.batches(Self::batch_size(), |batch| {
+            let rendered: Vec<Result<Vec<u8>, Skipped>> = batch
+                .par_iter()
+                .map(|item| {
+                    let doc = self.source.load(item)?;
+                    let coded = self.coder.code_document(&doc);
+                    let mut buffer = Vec::new();
+                    let written = match format {
+                        Format::Csv => {
+                            let mut w = csv::Writer::from_writer(&mut buffer);
+                            thematic::export::write_excerpt_rows(
+                                &doc,
+                                &coded.segments,
+                                self.codebook,
+                                &mut w,
+                            )
+                            .and_then(|()| w.flush())
+                        }
+                        _ => RecordWriter::new(&mut buffer).write_document(&doc, &coded.segments),
+                    };
+                    written.expect("writing to memory cannot fail");
+                    self.tick();
+                    Ok(buffer)
+                })
+                .collect();
+            for item in rendered {
+                match item {
+                    Ok(bytes) => out.write_all(&bytes)?,
+                    Err(s) => skipped.push(s),
                 }
-                let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.update(|| format!("coded {k}/{} documents", entries.len()));
-                (counts, skipped, scratch)
-            },
-        )
-        .map(|(counts, skipped, _)| (counts, skipped))
-        .reduce(
-            || (Counts::new(n), Vec::new()),
-            |(mut a, mut sa), (b, sb)| {
-                a.merge(&b);
-                sa.extend(sb);
-                (a, sa)
-            },
-        );
-    // Skipped documents in path order, whatever order the threads met them in.
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut json = String::from("{\"codes\": {");
-    for (i, code) in codebook.codes().iter().enumerate() {
-        if i > 0 {
-            json.push_str(", ");
+            }
+            Ok(())
+        })?;
+        self.skipped.extend(skipped);
+        Ok(())
+    }
+
+    /// Per-code passage and hit counts, as one JSON object (the peer benchmark's shape).
+    fn counts(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let n = self.codebook.codes().len();
+        let mut total = Counts::new(n);
+        let mut skipped = Vec::new();
+        self.source.batches(Self::batch_size(), |batch| {
+            let (counts, failed) = batch
+                .par_iter()
+                .fold(
+                    || (Counts::new(n), Vec::new(), CountScratch::default()),
+                    |(mut counts, mut failed, mut scratch), item| {
+                        match self.source.load(item) {
+                            Ok(doc) => self.coder.count_document(&doc, &mut counts, &mut scratch),
+                            Err(s) => failed.push(s),
+                        }
+                        self.tick();
+                        (counts, failed, scratch)
+                    },
+                )
+                .map(|(counts, failed, _)| (counts, failed))
+                .reduce(
+                    || (Counts::new(n), Vec::new()),
+                    |(mut a, mut fa), (b, fb)| {
+                        a.merge(&b);
+                        fa.extend(fb);
+                        (a, fa)
+                    },
+                );
+            total.merge(&counts);
+            skipped.extend(failed);
+            Ok(())
+        })?;
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.skipped.extend(skipped);
+        let mut json = String::from("{\"codes\": {");
+        for (i, code) in self.codebook.codes().iter().enumerate() {
+            if i > 0 {
+                json.push_str(", ");
+            }
+            json.push_str(&format!(
+                "{}: {{\"passages\": {}, \"hits\": {}}}",
+                serde_json::to_string(&*code.id).expect("a string serialises"),
+                total.passages[i],
+                total.hits[i]
+            ));
         }
         json.push_str(&format!(
-            "{}: {{\"passages\": {}, \"hits\": {}}}",
-            serde_json::to_string(&*code.id).expect("a string serialises"),
-            total.passages[i],
-            total.hits[i]
+            "}}, \"passages_total\": {}, \"bytes\": {}, \"documents\": {}, \"unit\": \"{}\"}}\n",
+            total.passages_total,
+            total.bytes,
+            total.documents,
+            self.coder.current_unit()
         ));
+        out.write_all(json.as_bytes())
     }
-    json.push_str(&format!(
-        "}}, \"passages_total\": {}, \"bytes\": {}, \"documents\": {}, \"unit\": \"{}\"}}\n",
-        total.passages_total,
-        total.bytes,
-        total.documents,
-        coder.current_unit()
-    ));
-    out.write_all(json.as_bytes())?;
-    Ok(skipped)
+
+    /// A mergeable summary (see `thematic merge`).
+    fn summary(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let unit = self.coder.current_unit();
+        let mut total = Summary::new(self.codebook, unit);
+        let mut skipped = Vec::new();
+        self.source.batches(Self::batch_size(), |batch| {
+            let (part, failed) = batch
+                .par_iter()
+                .fold(
+                    || (Summary::new(self.codebook, unit), Vec::new()),
+                    |(mut summary, mut failed), item| {
+                        match self.source.load(item) {
+                            Ok(doc) => summary.add(&doc, &self.coder.code_document(&doc)),
+                            Err(s) => failed.push(s),
+                        }
+                        self.tick();
+                        (summary, failed)
+                    },
+                )
+                .reduce(
+                    || (Summary::new(self.codebook, unit), Vec::new()),
+                    |(mut a, mut fa), (b, fb)| {
+                        a.merge(&b)
+                            .expect("summaries of one codebook and unit merge");
+                        fa.extend(fb);
+                        (a, fa)
+                    },
+                );
+            total
+                .merge(&part)
+                .expect("summaries of one codebook and unit merge");
+            skipped.extend(failed);
+            Ok(())
+        })?;
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.skipped.extend(skipped);
+        serde_json::to_writer(&mut *out, &total)?;
+        out.write_all(b"\n")
+    }
 }

@@ -6,6 +6,7 @@ mod code;
 mod codebook;
 mod evaluate;
 mod index;
+mod merge;
 mod output;
 mod retrieve;
 
@@ -72,6 +73,12 @@ enum Command {
     /// PATTERN is a phrase, or a glob if it holds * or ? (мигра*, утечк* мозг*); --regex makes
     /// it a regular expression.
     Kwic(KwicArgs),
+    /// Merge summaries of shards of a corpus into its frequencies and co-occurrence.
+    ///
+    /// Code each shard with `thematic code --format summary` (or `--stdin --format summary`
+    /// under Spark's RDD.pipe); the merged tables equal those of one run over all the
+    /// documents, as long as no document is split between shards.
+    Merge(MergeArgs),
     /// Evaluate the codebook against a hand-coded gold standard.
     ///
     /// Per code: precision, recall, F1 and kappa of the automatic coding against the gold
@@ -339,6 +346,8 @@ enum Format {
     Csv,
     /// One JSON object of per-code passage and hit counts (the peer benchmark's shape).
     Counts,
+    /// A mergeable summary of frequencies and co-occurrence (see `thematic merge`).
+    Summary,
 }
 
 #[derive(Debug, clap::Args)]
@@ -348,6 +357,24 @@ struct CodeArgs {
     /// Output format.
     #[arg(long, short, default_value = "jsonl", value_enum)]
     format: Format,
+    /// Read documents from standard input as JSON Lines, one {"id": …, "text": …} object a
+    /// line (other keys are metadata), instead of a corpus folder; memory stays constant, so
+    /// engines that pipe records through a command (Spark's RDD.pipe) can run it.
+    #[arg(long, conflicts_with = "corpus")]
+    stdin: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// Summaries written by `thematic code --format summary`, one per shard of documents.
+    #[arg(required = true, value_name = "SUMMARY")]
+    parts: Vec<PathBuf>,
+    /// Also write frequencies.csv, cooccurrence.csv and summary.json into this folder.
+    #[arg(long, short, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// How many pairs to print.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -377,6 +404,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(args) => index::run_index(args, &progress),
         Command::Search(args) => index::run_search(args, &progress),
         Command::Kwic(args) => index::run_kwic(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
 

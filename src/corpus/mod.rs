@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod jsonl;
 mod loader;
 pub mod manifest;
 mod normalize;
@@ -140,7 +141,7 @@ impl Document {
 
 /// The title a document without metadata gets: its first non-blank line, without Markdown
 /// heading marks or emphasis, at most 200 characters.
-fn first_line_title(text: &str) -> String {
+pub(crate) fn first_line_title(text: &str) -> String {
     let line = text
         .lines()
         .map(str::trim)

@@ -57,7 +57,7 @@ use crate::segment::{Passage, Unit};
 use crate::stem::{STEMMED_LANGUAGES, Stemmer};
 
 /// Bumped whenever the schema or what is stored changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 
 /// The folder of a corpus's index, by default.
 pub fn default_path(corpus: &Path) -> PathBuf {
@@ -112,7 +112,8 @@ impl Fields {
         let year = b.add_i64_field("year", INDEXED | STORED | FAST);
         let kind = b.add_text_field("kind", STRING | STORED);
         let lang = b.add_text_field("lang", STRING | STORED);
-        let title = b.add_text_field("title", text_with("thematic", true));
+        // The title is the document's, repeated on every passage: stored, not searched.
+        let title = b.add_text_field("title", STORED);
         (
             b.build(),
             Fields {

@@ -43,6 +43,15 @@ impl Folded {
                     i += 1;
                     continue;
                 }
+                // The common case, one whitespace byte between words: the same length as the space
+                // it folds to (mapped at the end).
+                if bytes
+                    .get(i + 1)
+                    .is_some_and(|&next| next < 0x80 && !is_ascii_space(next))
+                {
+                    i += 1;
+                    continue;
+                }
                 (1, true)
             } else {
                 let c = src[i..].chars().next().expect("a character starts here");
@@ -230,6 +239,14 @@ mod tests {
         // A position inside the expansion rounds to the original character's edges.
         assert_eq!(f.to_original(src, 1, true), 0);
         assert_eq!(f.to_original(src, 1, false), 2);
+    }
+
+    #[test]
+    fn runs_mixing_ascii_and_unicode_spaces_collapse() {
+        assert_eq!(fold("a \u{a0}b\n\u{2009} c\t").text(), "a b c ");
+        let src = "x \u{a0}y";
+        let f = fold(src);
+        assert_eq!(&src[f.to_original(src, 2, true)..], "y");
     }
 
     #[test]
