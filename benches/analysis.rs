@@ -35,6 +35,7 @@ fn coding() -> (Codebook, Coding) {
             passages: 1_000,
             bytes: 400_000,
             metadata: Metadata::default(),
+            langs: vec![1; 1_000],
         });
         for p in 0..1_000 {
             let mut codes: Vec<usize> = (0..next() % 5).map(|_| (next() % 500) as usize).collect();
@@ -50,6 +51,7 @@ fn coding() -> (Codebook, Coding) {
                     origin: Origin::Auto,
                     hits: Vec::new(),
                     memo: None,
+                    lang: Some("en"),
                 });
             }
         }

@@ -80,6 +80,8 @@ pub struct CodedSegment {
     pub hits: Vec<Hit>,
     /// A coder's memo on this coding.
     pub memo: Option<String>,
+    /// The passage's language (`en`, `ru`, `kk`, `uk`), when detected.
+    pub lang: Option<&'static str>,
 }
 
 /// The coding of one document: its passages and the segments coded in them.
@@ -87,6 +89,8 @@ pub struct CodedSegment {
 pub struct DocumentCoding {
     /// Every passage of the document, coded or not.
     pub passages: Vec<Passage>,
+    /// The language of each passage, as a [`lang::code`](crate::lang::code).
+    pub langs: Vec<u8>,
     /// The coded segments, by passage, then in codebook order.
     pub segments: Vec<CodedSegment>,
 }
@@ -102,6 +106,9 @@ pub struct DocumentSummary {
     pub bytes: usize,
     /// Its metadata.
     pub metadata: Metadata,
+    /// The language of each passage, as a [`lang::code`](crate::lang::code).
+    #[serde(skip)]
+    pub langs: Vec<u8>,
 }
 
 /// The coding of a corpus.
@@ -129,11 +136,18 @@ impl Coding {
             documents: corpus
                 .documents()
                 .iter()
-                .map(|doc| DocumentSummary {
-                    id: doc.id.clone(),
-                    passages: doc.passages(unit).len(),
-                    bytes: doc.len(),
-                    metadata: doc.metadata.clone(),
+                .map(|doc| {
+                    let passages = doc.passages(unit);
+                    DocumentSummary {
+                        id: doc.id.clone(),
+                        passages: passages.len(),
+                        bytes: doc.len(),
+                        metadata: doc.metadata.clone(),
+                        langs: passages
+                            .iter()
+                            .map(|p| crate::lang::code(crate::lang::detect(p.text(&doc.text))))
+                            .collect(),
+                    }
                 })
                 .collect(),
             segments: Vec::new(),
@@ -196,6 +210,7 @@ impl Coding {
                     },
                     hits: Vec::new(),
                     memo: memo.map(str::to_string),
+                    lang: crate::lang::detect(p.text(&doc.text)),
                 });
                 added += 1;
             }
@@ -413,10 +428,13 @@ impl Coder {
         segment_into(&doc.text, self.unit, &mut passages);
         let mut scratch = Scratch::default();
         let mut segments = Vec::new();
+        let mut langs = Vec::with_capacity(passages.len());
         for passage in &passages {
             let text = passage.text(&doc.text);
+            let lang = crate::lang::detect(text);
+            langs.push(crate::lang::code(lang));
             self.matcher
-                .for_each_code(text, &mut scratch, |code, hits| {
+                .for_each_code_in(text, lang, &mut scratch, |code, hits| {
                     let mut counter =
                         CharCounter::starting_at(&doc.text, passage.byte_start, passage.start);
                     let hits = hits
@@ -436,10 +454,15 @@ impl Coder {
                         origin: Origin::Auto,
                         hits,
                         memo: None,
+                        lang,
                     });
                 });
         }
-        DocumentCoding { passages, segments }
+        DocumentCoding {
+            passages,
+            langs,
+            segments,
+        }
     }
 
     /// Counts passages and hits per code in one document, adding to `counts`, without building
@@ -472,6 +495,7 @@ impl Coder {
                         passages: coding.passages.len(),
                         bytes: doc.len(),
                         metadata: doc.metadata.clone(),
+                        langs: coding.langs,
                     },
                     coding.segments,
                 )
@@ -507,9 +531,33 @@ impl Coder {
                 if coded != expected {
                     failures.push(ExampleFailure {
                         code: code.id.clone(),
+                        pattern: None,
                         sentence: sentence.clone(),
                         expected_coded: expected,
                     });
+                }
+            }
+            // A pattern's own examples must be matched by that pattern alone.
+            for pattern in code.patterns.iter().filter(|p| !p.examples.is_empty()) {
+                let single = Codebook::builder("pattern")
+                    .code(crate::codebook::Code::new("p", "p").pattern(pattern.clone()))
+                    .build()
+                    .and_then(|cb| Matcher::new(&cb));
+                let Ok(single) = single else {
+                    continue;
+                };
+                let mut scratch = Scratch::default();
+                for sentence in &pattern.examples {
+                    let mut coded = false;
+                    single.for_each_code(sentence, &mut scratch, |_, _| coded = true);
+                    if !coded {
+                        failures.push(ExampleFailure {
+                            code: code.id.clone(),
+                            pattern: Some(pattern.text.clone()),
+                            sentence: sentence.clone(),
+                            expected_coded: true,
+                        });
+                    }
                 }
             }
         }
@@ -529,6 +577,8 @@ pub struct CountScratch {
 pub struct ExampleFailure {
     /// The code.
     pub code: Arc<str>,
+    /// The pattern, for a pattern's own example (else the example is the code's).
+    pub pattern: Option<String>,
     /// The sentence.
     pub sentence: String,
     /// `true` for an example that was not coded, `false` for a counterexample that was.
@@ -549,6 +599,8 @@ struct RecordOut<'a> {
     hits: &'a [Hit],
     #[serde(skip_serializing_if = "Option::is_none")]
     memo: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lang: Option<&'a str>,
     text: &'a str,
 }
 
@@ -600,6 +652,7 @@ impl<W: Write> RecordWriter<W> {
                 coder,
                 hits: &seg.hits,
                 memo: seg.memo.as_deref(),
+                lang: seg.lang,
                 text,
             },
         )?;
@@ -641,6 +694,8 @@ struct RecordIn {
     hits: Vec<Hit>,
     #[serde(default)]
     memo: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
     #[serde(default)]
     text: Option<String>,
 }
@@ -709,6 +764,7 @@ pub fn read_records(input: impl BufRead, path: Option<&Path>) -> Result<Vec<Reco
                 origin,
                 hits: raw.hits,
                 memo: raw.memo,
+                lang: crate::lang::from_code(crate::lang::code(raw.lang.as_deref())),
             },
             text: raw.text,
             line: line_no,
@@ -741,7 +797,7 @@ mod tests {
         let (_, coder) = coder();
         let doc = Document::new(
             "d1",
-            "Ақыл. Утечка мозгов и return migration.\n\nNothing here.",
+            "Итак, утечка мозгов и return migration.\n\nNothing here.",
         );
         let coded = coder.code_document(&doc);
         assert_eq!(coded.segments.len(), 2);
@@ -756,7 +812,7 @@ mod tests {
             .to_string();
         assert_eq!(
             first,
-            r#"{"doc":"d1","passage":0,"start":0,"end":39,"code":"bd","origin":"auto","hits":[{"start":6,"end":19,"pattern":"утечк* мозг*"}],"text":"Ақыл. Утечка мозгов и return migration."}"#
+            r#"{"doc":"d1","passage":0,"start":0,"end":39,"code":"bd","origin":"auto","hits":[{"start":6,"end":19,"pattern":"утечк* мозг*"}],"lang":"ru","text":"Итак, утечка мозгов и return migration."}"#
         );
         let back = read_records(&bytes[..], None).unwrap();
         assert_eq!(back.len(), 2);

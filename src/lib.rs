@@ -207,6 +207,19 @@ impl AnalysisBuilder {
         self
     }
 
+    /// Count only passages in this language (`en`, `ru`, `kk`, `uk`); other values count
+    /// nothing.
+    pub fn lang(mut self, lang: Option<&str>) -> AnalysisBuilder {
+        self.options.lang = lang.map(|l| {
+            codebook::LANGUAGES
+                .iter()
+                .find(|known| **known == l)
+                .copied()
+                .unwrap_or("?")
+        });
+        self
+    }
+
     /// Adds codings read from JSON Lines (manual ones, typically), merged with the automatic
     /// coding; `path` is named in errors.
     pub fn codings(

@@ -143,6 +143,18 @@ fn every_hit_slices_the_stored_text_to_what_its_pattern_matches() {
                     .find(|p| *p.text == *hit.pattern)
                     .unwrap_or_else(|| panic!("{} is a pattern of {}", hit.pattern, seg.code));
                 match pattern.kind {
+                    PatternKind::Phrase if pattern.stem => {
+                        let stemmer =
+                            thematic::stem::Stemmer::for_lang(pattern.lang.as_deref().unwrap())
+                                .unwrap();
+                        let stems = |s: &str| -> Vec<String> {
+                            fold_words(s)
+                                .split(' ')
+                                .map(|w| stemmer.stem(w).into_owned())
+                                .collect()
+                        };
+                        assert_eq!(stems(&found), stems(&pattern.text), "{found:?}");
+                    }
                     PatternKind::Phrase => {
                         assert_eq!(fold_words(&found), fold_words(&pattern.text))
                     }
@@ -196,6 +208,70 @@ fn glob_regex(glob: &str) -> regex::Regex {
     }
     re.push('$');
     regex::Regex::new(&re).unwrap()
+}
+
+#[test]
+fn stemmed_phrases_find_the_case_forms_in_the_abstracts() {
+    // Real forms from the seeds: «утечку умов» (002), «образовательной миграции» (004),
+    // «освітньої міграції» (001).
+    let cb = Codebook::from_toml(
+        r#"
+        [codebook]
+        name = "stems"
+        [[code]]
+        id = "brain_drain"
+        patterns = [{ phrase = "утечка умов", lang = "ru", stem = true }]
+        [[code]]
+        id = "education_pull"
+        patterns = [
+          { phrase = "образовательная миграция", lang = "ru", stem = true },
+          { phrase = "освітня міграція", lang = "uk", stem = true },
+        ]
+        "#,
+        None,
+    )
+    .unwrap();
+    let corpus = Corpus::open(corpus()).unwrap();
+    let coding = Coder::new(&cb).unwrap().code_corpus(&corpus);
+    let found = |code: &str| -> BTreeSet<String> {
+        coding
+            .segments
+            .iter()
+            .filter(|s| &*s.code == code)
+            .flat_map(|s| {
+                let doc = corpus.document(&s.doc).unwrap();
+                let chars: Vec<char> = doc.text.chars().collect();
+                s.hits.iter().map(move |h| {
+                    chars[h.start..h.end]
+                        .iter()
+                        .collect::<String>()
+                        .to_lowercase()
+                })
+            })
+            .collect()
+    };
+    let bd = found("brain_drain");
+    assert!(
+        bd.contains("утечку умов") && bd.contains("утечка умов"),
+        "{bd:?}"
+    );
+    let ep = found("education_pull");
+    for form in [
+        "образовательная миграция",
+        "образовательной миграции",
+        "освітньої міграції",
+        "освітня міграція",
+    ] {
+        assert!(ep.contains(form), "{form} in {ep:?}");
+    }
+    // Language tags hold: the Russian pattern never codes the Ukrainian abstract.
+    assert!(
+        coding
+            .segments
+            .iter()
+            .filter(|s| &*s.code == "education_pull")
+            .all(|s| s.lang != Some("kk"))
+    );
 }
 
 #[test]

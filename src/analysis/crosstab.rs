@@ -3,6 +3,9 @@
 //! Each column is a value of the field; a document with several values (several authors,
 //! several languages) counts under each. Cells give the passages coded and their share of the
 //! column's passages; columns of years sort numerically, so a crosstab by year is the trend.
+//!
+//! The field `lang` is the language of each passage (detected, not declared): a crosstab by
+//! `lang` splits the frequency table by language.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -64,7 +67,16 @@ pub fn crosstab(
     field: &str,
     options: TableOptions,
 ) -> Crosstab {
-    let inc = Incidence::new(coding, codebook, options.roll_up, options.origin);
+    let inc = Incidence::filtered(
+        coding,
+        codebook,
+        options.roll_up,
+        options.origin,
+        options.lang,
+    );
+    if field == "lang" {
+        return by_passage_language(coding, &inc);
+    }
     let doc_values: Vec<Vec<String>> = (0..coding.documents.len())
         .map(|d| {
             let v = values_of(coding, d, field);
@@ -139,6 +151,70 @@ pub fn crosstab(
     }
 }
 
+/// The crosstab by the detected language of each passage.
+fn by_passage_language(coding: &Coding, inc: &Incidence) -> Crosstab {
+    let lang_of = |global: usize| {
+        let (d, p) = inc.locate(global);
+        coding.documents[d].langs.get(p).copied().unwrap_or(0)
+    };
+    let label = |code: u8| crate::lang::from_code(code).unwrap_or(MISSING).to_string();
+    // Columns in a fixed order: en, ru, kk, uk, then passages of no detectable language.
+    let order: Vec<u8> = (1..=4)
+        .chain(std::iter::once(0))
+        .filter(|&l| coding.documents.iter().any(|d| d.langs.contains(&l)))
+        .collect();
+    let column = |l: u8| order.iter().position(|&o| o == l);
+    let k = order.len();
+    let mut passages = vec![0; k];
+    let mut documents = vec![0; k];
+    for (d, doc) in coding.documents.iter().enumerate() {
+        let mut seen = vec![false; k];
+        for (p, &l) in doc.langs.iter().enumerate() {
+            let global = inc.doc_starts[d] + p;
+            if inc.counted.as_ref().is_some_and(|m| !m.contains(global)) {
+                continue;
+            }
+            if let Some(c) = column(l) {
+                passages[c] += 1;
+                seen[c] = true;
+            }
+        }
+        for (c, s) in seen.into_iter().enumerate() {
+            documents[c] += usize::from(s);
+        }
+    }
+    let rows = (0..inc.codes.len())
+        .map(|c| {
+            let mut p = vec![0; k];
+            let mut docs_with = vec![std::collections::BTreeSet::new(); k];
+            for global in inc.sets[c].iter() {
+                if let Some(col) = column(lang_of(global)) {
+                    p[col] += 1;
+                    docs_with[col].insert(inc.locate(global).0);
+                }
+            }
+            CrosstabRow {
+                code: inc.codes[c].clone(),
+                label: inc.labels[c].clone(),
+                shares: p
+                    .iter()
+                    .zip(&passages)
+                    .map(|(&x, &n)| ratio(x, n))
+                    .collect(),
+                documents: docs_with.iter().map(|s| s.len()).collect(),
+                passages: p,
+            }
+        })
+        .collect();
+    Crosstab {
+        field: "lang".to_string(),
+        values: order.into_iter().map(label).collect(),
+        documents,
+        passages,
+        rows,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +243,9 @@ mod tests {
         assert_eq!(t.passages, [4, 2, 1]);
         assert_eq!(t.rows[0].passages, [2, 1, 1]);
         assert_eq!(t.rows[0].shares, [0.5, 0.5, 1.0]);
+        let by_lang = crosstab(&coding, &cb, "lang", TableOptions::default());
+        assert_eq!(by_lang.values, ["en", MISSING]);
+        assert_eq!(by_lang.rows[0].passages, [4, 0]);
         let t = crosstab(&coding, &cb, "authors", TableOptions::default());
         assert_eq!(t.values, ["A", "B", MISSING]);
         assert_eq!(t.documents, [1, 2, 1]);

@@ -118,6 +118,8 @@ pub struct Incidence {
     pub sets: Vec<PassageSet>,
     /// Hits of each code.
     pub hits: Vec<usize>,
+    /// The passages that count, when only some do (a language filter); every passage otherwise.
+    pub counted: Option<PassageSet>,
 }
 
 /// Which codings count.
@@ -133,7 +135,8 @@ pub enum OriginFilter {
 }
 
 impl OriginFilter {
-    fn admits(self, origin: &Origin) -> bool {
+    /// Does a coding of this origin count?
+    pub fn admits(self, origin: &Origin) -> bool {
         match self {
             OriginFilter::Any => true,
             OriginFilter::Auto => matches!(origin, Origin::Auto),
@@ -150,6 +153,18 @@ impl Incidence {
         codebook: &Codebook,
         roll_up: bool,
         origin: OriginFilter,
+    ) -> Incidence {
+        Incidence::filtered(coding, codebook, roll_up, origin, None)
+    }
+
+    /// Like [`Incidence::new`], counting only the passages in language `lang` (`en`, `ru`,
+    /// `kk`, `uk`) when given.
+    pub fn filtered(
+        coding: &Coding,
+        codebook: &Codebook,
+        roll_up: bool,
+        origin: OriginFilter,
+        lang: Option<&str>,
     ) -> Incidence {
         let mut codes: Vec<Arc<str>> = codebook.codes().iter().map(|c| c.id.clone()).collect();
         let mut labels: Vec<String> = codebook.codes().iter().map(|c| c.label.clone()).collect();
@@ -189,6 +204,18 @@ impl Incidence {
                 }
             })
             .collect();
+        let counted = lang.map(|lang| {
+            let wanted = crate::lang::code(Some(lang));
+            let mut mask = PassageSet::new(total);
+            for (d, doc) in coding.documents.iter().enumerate() {
+                for (p, &l) in doc.langs.iter().enumerate().take(doc.passages) {
+                    if l == wanted {
+                        mask.insert(doc_starts[d] + p);
+                    }
+                }
+            }
+            mask
+        });
         for seg in &coding.segments {
             if !origin.admits(&seg.origin) {
                 continue;
@@ -197,7 +224,8 @@ impl Incidence {
                 continue;
             };
             let global = doc_starts[d] + seg.passage;
-            if global >= doc_starts[d + 1] {
+            if global >= doc_starts[d + 1] || counted.as_ref().is_some_and(|m| !m.contains(global))
+            {
                 continue;
             }
             for &t in &targets[index[&seg.code]] {
@@ -211,6 +239,23 @@ impl Incidence {
             doc_starts,
             sets,
             hits,
+            counted,
+        }
+    }
+
+    /// Passages that count: all of them, or those in the filtered language.
+    pub fn counted_passages(&self) -> usize {
+        self.counted
+            .as_ref()
+            .map_or(self.passages(), PassageSet::count)
+    }
+
+    /// Passages of document `d` that count.
+    pub fn counted_in(&self, d: usize) -> usize {
+        let range = self.doc_starts[d]..self.doc_starts[d + 1];
+        match &self.counted {
+            Some(mask) => range.filter(|&p| mask.contains(p)).count(),
+            None => range.len(),
         }
     }
 

@@ -96,6 +96,8 @@ pub struct TableOptions {
     pub roll_up: bool,
     /// Which codings count.
     pub origin: OriginFilter,
+    /// Count only passages in this language (`en`, `ru`, `kk`, `uk`).
+    pub lang: Option<&'static str>,
 }
 
 /// One row of the frequency table.
@@ -190,15 +192,27 @@ impl Tables {
 
     /// Computes the tables with the given options.
     pub fn compute_with(coding: &Coding, codebook: &Codebook, options: TableOptions) -> Tables {
-        let inc = Incidence::new(coding, codebook, options.roll_up, options.origin);
+        let inc = Incidence::filtered(
+            coding,
+            codebook,
+            options.roll_up,
+            options.origin,
+            options.lang,
+        );
         let n = inc.codes.len();
         let docs: Vec<PassageSet> = inc.sets.iter().map(|s| inc.documents_of(s)).collect();
-        let total = inc.passages();
+        let total = inc.counted_passages();
         // A parent's reach with its sub-codes, whatever the table counts.
         let rolled = if options.roll_up {
             None
         } else {
-            Some(Incidence::new(coding, codebook, true, options.origin))
+            Some(Incidence::filtered(
+                coding,
+                codebook,
+                true,
+                options.origin,
+                options.lang,
+            ))
         };
         let rolled_sets = rolled.as_ref().map_or(&inc.sets, |r| &r.sets);
 
@@ -217,7 +231,12 @@ impl Tables {
 
         let (units, universe): (Vec<PassageSet>, usize) = match options.unit {
             CooccurrenceUnit::Passage => (inc.sets.clone(), total),
-            CooccurrenceUnit::Document => (docs.clone(), inc.documents()),
+            CooccurrenceUnit::Document => (
+                docs.clone(),
+                (0..inc.documents())
+                    .filter(|&d| inc.counted_in(d) > 0)
+                    .count(),
+            ),
             CooccurrenceUnit::Window(w) => {
                 (inc.sets.iter().map(|s| inc.widen(s, w)).collect(), total)
             }
@@ -265,7 +284,14 @@ impl Tables {
             .collect();
         let mut cell_hits: HashMap<(usize, usize), usize> = HashMap::new();
         for seg in &coding.segments {
+            if !options.origin.admits(&seg.origin) {
+                continue;
+            }
             if let (Some(&d), Some(&c)) = (doc_index.get(&*seg.doc), code_index.get(&*seg.code)) {
+                let global = inc.doc_starts[d] + seg.passage;
+                if inc.counted.as_ref().is_some_and(|m| !m.contains(global)) {
+                    continue;
+                }
                 let targets: Vec<usize> = if options.roll_up {
                     (0..n)
                         .filter(|&t| is_within(&seg.code, &inc.codes[t]))
@@ -293,7 +319,7 @@ impl Tables {
                         code: inc.codes[c].clone(),
                         passages,
                         hits: cell_hits.get(&(d, c)).copied().unwrap_or(0),
-                        share: ratio(passages, doc.passages),
+                        share: ratio(passages, inc.counted_in(d)),
                     });
                 }
             }
@@ -302,7 +328,9 @@ impl Tables {
         Tables {
             options,
             passages: total,
-            documents: coding.documents.len(),
+            documents: (0..inc.documents())
+                .filter(|&d| inc.counted_in(d) > 0)
+                .count(),
             frequencies,
             cooccurrence,
             by_document,

@@ -30,7 +30,8 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         .unit(unit)
         .cooccurrence(args.cooccur)
         .roll_up(args.counting.roll_up)
-        .origin(args.origin.into());
+        .origin(args.origin.into())
+        .lang(args.lang.as_deref());
     for path in &args.counting.codings {
         builder = builder.codings(super::read_coding_file(path)?, Some(path.clone()));
     }

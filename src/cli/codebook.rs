@@ -100,7 +100,11 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let cases: usize = codebook
         .codes()
         .iter()
-        .map(|c| c.examples.len() + c.counterexamples.len())
+        .map(|c| {
+            c.examples.len()
+                + c.counterexamples.len()
+                + c.patterns.iter().map(|p| p.examples.len()).sum::<usize>()
+        })
         .sum();
     if failures.is_empty() {
         println!("\nall {cases} examples and counterexamples pass");
@@ -111,10 +115,10 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
         failures.len()
     );
     for f in &failures {
-        let what = if f.expected_coded {
-            "example not coded"
-        } else {
-            "counterexample coded"
+        let what = match (&f.pattern, f.expected_coded) {
+            (Some(p), _) => format!("pattern {p:?} misses its example"),
+            (None, true) => "example not coded".to_string(),
+            (None, false) => "counterexample coded".to_string(),
         };
         println!("  {} — {what}: {:?}", f.code, f.sentence);
     }

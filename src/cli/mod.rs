@@ -332,8 +332,12 @@ struct AnalyzeArgs {
     /// Which codings the tables count.
     #[arg(long, default_value = "any", value_enum)]
     origin: OriginArg,
+    /// Count only passages in this language (en, ru, kk, uk: detected per passage).
+    #[arg(long, value_name = "LANG", value_parser = ["en", "ru", "kk", "uk"])]
+    lang: Option<String>,
     /// Also tabulate codes by this metadata field (year, kind, languages, authors, source, or
-    /// a manifest field); writes crosstab_FIELD.csv. Repeatable.
+    /// a manifest field), or by `lang`, each passage's detected language; writes
+    /// crosstab_FIELD.csv. Repeatable.
     #[arg(long = "by", value_name = "FIELD")]
     by: Vec<String>,
 }

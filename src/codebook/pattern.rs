@@ -51,8 +51,13 @@ pub struct Pattern {
     pub lang: Option<String>,
     /// Match case exactly instead of ignoring it.
     pub case_sensitive: bool,
+    /// For a phrase: match every word by its Snowball stem in the pattern's language, so one
+    /// phrase finds all its inflected forms (`утечка мозгов` finds `утечки мозгов`).
+    pub stem: bool,
     /// Why the pattern is in the codebook.
     pub note: Option<String>,
+    /// Sentences the pattern, on its own, must match (checked by `thematic codebook check`).
+    pub examples: Vec<String>,
 }
 
 impl Pattern {
@@ -62,7 +67,9 @@ impl Pattern {
             text: text.into(),
             lang: None,
             case_sensitive: false,
+            stem: false,
             note: None,
+            examples: Vec::new(),
         }
     }
 
@@ -104,6 +111,12 @@ impl Pattern {
         self
     }
 
+    /// Matches a phrase's words by their stems (needs a language with a stemmer).
+    pub fn stem(mut self, yes: bool) -> Pattern {
+        self.stem = yes;
+        self
+    }
+
     /// Checks that the pattern can be compiled; the error is a one-line reason, with the
     /// regex engine's own explanation on the following lines for regexes.
     pub fn validate(&self) -> Result<(), String> {
@@ -114,6 +127,32 @@ impl Pattern {
                 "unknown language {lang:?}: patterns can be tagged with {}",
                 LANGUAGES.join(", ")
             ));
+        }
+        if self.stem {
+            if self.kind != PatternKind::Phrase {
+                return Err(format!(
+                    "stem = true applies to phrases only, not to a {}",
+                    self.kind
+                ));
+            }
+            match self.lang.as_deref() {
+                Some(lang) if crate::stem::Stemmer::for_lang(lang).is_some() => {}
+                Some("kk") => {
+                    return Err(
+                        "stem = true: Kazakh has no stemmer (and the Russian one mangles it); write a glob such as \"көші-қон*\""
+                            .to_string(),
+                    );
+                }
+                _ => {
+                    return Err(
+                        "stem = true needs the language to stem in: lang = \"en\", \"ru\" or \"uk\"".to_string(),
+                    );
+                }
+            }
+            if self.case_sensitive {
+                return Err("stem = true and case_sensitive = true cannot be combined".to_string());
+            }
+            crate::matcher::stemmed::StemmedPhrase::new(self).map(|_| ())?;
         }
         match self.kind {
             PatternKind::Phrase => {
@@ -220,6 +259,11 @@ impl Glob {
                         }
                         keep_longest(&mut best, &mut run);
                     }
+                    // Ё and ё read as е, as in phrases (see `matcher::fold`).
+                    'е' | 'ё' | 'Е' | 'Ё' => {
+                        source.push_str("[еёЕЁ]");
+                        run.push('е');
+                    }
                     c => {
                         source.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
                         run.extend(c.to_lowercase());
@@ -291,6 +335,10 @@ mod tests {
             .unwrap();
         assert!(g.is_match("утечки\n  мозгов"));
         assert!(!g.is_match("утечкой мозгов"));
+        let g = Glob::parse("утёк*", false).unwrap();
+        assert_eq!(g.anchor, "утек");
+        let g = g.compile().unwrap();
+        assert!(g.is_match("Утекли") && g.is_match("утёкший"));
         let g = Glob::parse("*мигра*", false).unwrap().compile().unwrap();
         assert_eq!(find(&g, "про эмиграцию.").unwrap(), "эмиграцию");
     }

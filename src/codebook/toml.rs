@@ -31,8 +31,10 @@
 //!
 //! A bare string is a phrase, or a glob if it contains `*` or `?`. A table takes exactly one of
 //! `phrase`, `glob` or `regex` (a string or a list of strings) and optionally `lang` (`en`, `ru`,
-//! `kk`, `uk`: the pattern applies only to passages in that language), `case_sensitive` and
-//! `note`. Unknown keys anywhere are errors. A parent code must come before its sub-codes.
+//! `kk`, `uk`: the pattern applies only to passages in that language), `case_sensitive`, `stem`
+//! (a phrase matches by the Snowball stems of its words in `lang`: English, Russian or
+//! Ukrainian), `note`, and `example`: a sentence (or a list) the pattern alone must match, which
+//! `thematic codebook check` tests. Unknown keys anywhere are errors. A parent code must come before its sub-codes.
 
 use std::fmt;
 use std::path::Path;
@@ -89,7 +91,16 @@ struct RawCode {
 /// several pattern texts that share their options.
 pub(super) struct PatternItem(pub(super) Vec<Pattern>);
 
-const PATTERN_KEYS: &[&str] = &["phrase", "glob", "regex", "lang", "case_sensitive", "note"];
+const PATTERN_KEYS: &[&str] = &[
+    "phrase",
+    "glob",
+    "regex",
+    "lang",
+    "case_sensitive",
+    "stem",
+    "note",
+    "example",
+];
 
 impl<'de> Deserialize<'de> for PatternItem {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<PatternItem, D::Error> {
@@ -114,7 +125,9 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
         let mut kind: Option<(PatternKind, Vec<String>)> = None;
         let mut lang = None;
         let mut case_sensitive = false;
+        let mut stem = false;
         let mut note = None;
+        let mut examples = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             let pattern_kind = match key.as_str() {
                 "phrase" => Some(PatternKind::Phrase),
@@ -133,7 +146,9 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
                 }
                 ("lang", _) => lang = Some(map.next_value::<String>()?),
                 ("case_sensitive", _) => case_sensitive = map.next_value()?,
+                ("stem", _) => stem = map.next_value()?,
                 ("note", _) => note = Some(map.next_value::<String>()?),
+                ("example", _) => examples = map.next_value::<StringOrList>()?.0,
                 (other, _) => return Err(de::Error::unknown_field(other, PATTERN_KEYS)),
             }
         }
@@ -151,7 +166,9 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
                     text,
                     lang: lang.clone(),
                     case_sensitive,
+                    stem,
                     note: note.clone(),
+                    examples: examples.clone(),
                 })
                 .collect(),
         ))

@@ -1,8 +1,8 @@
 //! Case and whitespace folding, with a map back to the original offsets.
 //!
 //! Phrases are matched against a folded copy of each passage: Unicode lowercase (the full
-//! mapping, as Python's `str.lower`; aho-corasick's own case-insensitivity is ASCII-only) and
-//! every run of whitespace turned into one space. Folding is done once per passage, not per
+//! mapping, as Python's `str.lower`; aho-corasick's own case-insensitivity is ASCII-only), ё
+//! read as е (optional in Russian spelling), and every run of whitespace turned into one space. Folding is done once per passage, not per
 //! pattern, and the offset map is sparse: it records a point only where the folded and the
 //! original offsets stop moving in step (a run of several spaces, a line break followed by
 //! indentation, a letter whose lowercase has another length), so most passages need none.
@@ -159,14 +159,16 @@ static ASCII_FOLD: [u8; 256] = {
 fn is_plain_lowercase(c: char) -> bool {
     // Lowercase Cyrillic; Latin-1 punctuation and general punctuation, which have no case
     // (the no-break and other spaces among them are left to the whitespace test).
-    matches!(c, '\u{0430}'..='\u{045f}' | '\u{00a1}'..='\u{00bf}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}')
+    matches!(c, '\u{0430}'..='\u{0450}' | '\u{0452}'..='\u{045f}' | '\u{00a1}'..='\u{00bf}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}')
         || (matches!(c, '\u{0460}'..='\u{04bf}' | '\u{04d0}'..='\u{04ff}') && (c as u32) % 2 == 1)
 }
 
-/// The lowercase of a basic Cyrillic capital (А–Я, Ѐ–Џ), without a table lookup.
+/// The folded form of a basic Cyrillic capital (А–Я, Ѐ–Џ), and of ё, without a table lookup.
+/// Ё and ё fold to е: Russian writes ё only optionally, so `утёк` and `утек` are one word.
 #[inline]
 fn cyrillic_capital_to_lower(c: char) -> Option<char> {
     match c {
+        'ё' | 'Ё' => Some('е'),
         '\u{0410}'..='\u{042f}' => char::from_u32(c as u32 + 0x20),
         '\u{0400}'..='\u{040f}' => char::from_u32(c as u32 + 0x50),
         _ => None,
@@ -264,7 +266,10 @@ mod tests {
             if is_plain_lowercase(c) {
                 assert_eq!(expected, c.to_string(), "{c:?} is its own lowercase");
             }
-            if let Some(lower) = cyrillic_capital_to_lower(c) {
+            if let Some(lower) = cyrillic_capital_to_lower(c)
+                && c != 'ё'
+                && c != 'Ё'
+            {
                 assert_eq!(expected, lower.to_string(), "{c:?}");
             }
         }
@@ -274,8 +279,14 @@ mod tests {
     fn kazakh_and_ukrainian_capitals_fold() {
         assert_eq!(
             fold("ӘҒҚҢӨҰҮҺІЇЄҐЁ әғқңөұүһіїєґё").text(),
-            "әғқңөұүһіїєґё әғқңөұүһіїєґё"
+            "әғқңөұүһіїєґе әғқңөұүһіїєґе"
         );
+    }
+
+    #[test]
+    fn yo_folds_to_ye() {
+        assert_eq!(fold("Ёлка и всё").text(), "елка и все");
+        assert_eq!(fold_str("утёк"), fold_str("утек"));
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod fold;
 pub mod prefilter;
+pub mod stemmed;
 
 use std::sync::{Arc, OnceLock};
 
@@ -52,6 +53,8 @@ struct CompiledPattern {
     starts_at_anchor: bool,
     /// Globs, compiled the first time their literal core is found.
     glob: Option<(Glob, OnceLock<meta::Regex>)>,
+    /// Phrases matched by the stems of their words.
+    stemmed: Option<stemmed::StemmedPhrase>,
     /// What the automaton looks for: a phrase folded, a glob's literal core, or the literals
     /// one of which every match of a regex holds. Empty for a regex that must always run.
     anchors: Vec<String>,
@@ -113,6 +116,8 @@ pub struct Scratch {
     candidate_in: Vec<u32>,
     /// Where the anchors of regexes that start at them occurred: (pattern, byte in passage).
     starts: Vec<(PatternId, usize)>,
+    /// Where the anchors of stemmed phrases occurred: (pattern, byte in the folded passage).
+    folded_starts: Vec<(PatternId, usize)>,
     passage_number: u32,
     selected: Vec<Hit>,
     applied: Vec<(usize, usize, usize)>,
@@ -159,8 +164,16 @@ impl Matcher {
     pub fn new(codebook: &Codebook) -> Result<Matcher> {
         let mut patterns = Vec::new();
         let mut add = |owner: u32, negative: bool, p: &Pattern| -> Result<()> {
+            let stemmed = if p.stem {
+                Some(stemmed::StemmedPhrase::new(p).map_err(|e| invalid(owner, codebook, p, &e))?)
+            } else {
+                None
+            };
             let (regex, glob, anchors, starts_at_anchor) = match p.kind {
-                PatternKind::Phrase => (None, None, vec![fold_str(&p.text)], false),
+                PatternKind::Phrase => match &stemmed {
+                    Some(s) => (None, None, vec![s.anchor().to_string()], false),
+                    None => (None, None, vec![fold_str(&p.text)], false),
+                },
                 PatternKind::Glob => {
                     let glob = Glob::parse(&p.text, p.case_sensitive)
                         .map_err(|e| invalid(owner, codebook, p, &e))?;
@@ -190,6 +203,7 @@ impl Matcher {
                 regex,
                 starts_at_anchor,
                 glob,
+                stemmed,
                 anchors,
             });
             Ok(())
@@ -301,7 +315,7 @@ impl Matcher {
     /// Finds the codes that apply to `passage`, with their hits (byte offsets into `passage`).
     /// Codes come in codebook order.
     pub fn find<'s>(&self, passage: &str, scratch: &'s mut Scratch) -> Vec<CodeHits<'s>> {
-        self.scan(passage, scratch);
+        self.scan(passage, scratch, None);
         scratch
             .applied
             .iter()
@@ -319,18 +333,34 @@ impl Matcher {
         scratch: &mut Scratch,
         mut each: impl FnMut(usize, &[Hit]),
     ) {
-        self.scan(passage, scratch);
+        self.scan(passage, scratch, None);
         for &(code, from, to) in &scratch.applied {
             each(code, &scratch.selected[from..to]);
         }
     }
 
-    fn scan(&self, passage: &str, s: &mut Scratch) {
+    /// Like [`Matcher::for_each_code`] for a passage whose language is already known (so
+    /// language-tagged patterns need not detect it again).
+    pub fn for_each_code_in(
+        &self,
+        passage: &str,
+        lang: Option<&'static str>,
+        scratch: &mut Scratch,
+        mut each: impl FnMut(usize, &[Hit]),
+    ) {
+        self.scan(passage, scratch, Some(lang));
+        for &(code, from, to) in &scratch.applied {
+            each(code, &scratch.selected[from..to]);
+        }
+    }
+
+    fn scan(&self, passage: &str, s: &mut Scratch, lang: Option<Option<&'static str>>) {
         s.found.raw.clear();
         s.found.vetoed.clear();
         s.found.every_code_vetoed = false;
         s.candidates.clear();
         s.starts.clear();
+        s.folded_starts.clear();
         s.passage_number = s.passage_number.wrapping_add(1);
         if s.passage_number == 0 || s.candidate_in.len() != self.patterns.len() {
             s.candidate_in.clear();
@@ -339,7 +369,7 @@ impl Matcher {
         }
         s.selected.clear();
         s.applied.clear();
-        s.lang = None;
+        s.lang = lang;
 
         if let Some(automaton) = &self.automaton {
             s.folded.fold(passage);
@@ -347,6 +377,14 @@ impl Matcher {
             for m in automaton.find_overlapping_iter(folded) {
                 for &id in &self.targets[m.pattern().as_usize()] {
                     let p = &self.patterns[id as usize];
+                    if p.stemmed.is_some() {
+                        s.folded_starts.push((id, m.start()));
+                        if s.candidate_in[id as usize] != s.passage_number {
+                            s.candidate_in[id as usize] = s.passage_number;
+                            s.candidates.push(id);
+                        }
+                        continue;
+                    }
                     if p.kind != PatternKind::Phrase {
                         if p.starts_at_anchor {
                             let at = s.folded.to_original(passage, m.start(), true);
@@ -379,6 +417,25 @@ impl Matcher {
             let id = s.candidates[i];
             let p = &self.patterns[id as usize];
             if !lang_ok(p, passage, &mut s.lang) {
+                continue;
+            }
+            if let Some(stemmed) = &p.stemmed {
+                let mut last_end = 0;
+                for i in 0..s.folded_starts.len() {
+                    let (x, at) = s.folded_starts[i];
+                    if x != id || at < last_end {
+                        continue;
+                    }
+                    if let Some(end) = stemmed.match_at(s.folded.text(), at) {
+                        let start = s.folded.to_original(passage, at, true);
+                        let stop = s.folded.to_original(passage, end, false);
+                        s.found.record(p, id, start, stop);
+                        if p.negative {
+                            break;
+                        }
+                        last_end = end;
+                    }
+                }
                 continue;
             }
             if let Some(regex) = &p.regex {
