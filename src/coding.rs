@@ -10,7 +10,10 @@
 //!  "hits":[{"start":1250,"end":1261,"pattern":"brain drain"}],"text":"…passage text…"}
 //! ```
 //!
-//! Offsets are characters of the document's stored text, `[start, end)`.
+//! Offsets are characters of the document's stored text, `[start, end)`. Optional keys, left
+//! out when empty: `coder` (manual codings), `memo`, `lang` (the passage's detected language),
+//! `pages` (`[first, last]`, 1-based, for documents with pages: PDFs) and `section` (the heading
+//! the passage falls under, for Markdown, HTML and DOCX).
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -601,6 +604,10 @@ struct RecordOut<'a> {
     memo: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lang: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<[usize; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    section: Option<&'a str>,
     text: &'a str,
 }
 
@@ -627,14 +634,36 @@ impl<W: Write> RecordWriter<W> {
     ) -> std::io::Result<()> {
         let index = CharIndex::new(&doc.text);
         for seg in segments {
-            let text = slice_chars(&doc.text, &index, seg.start, seg.end);
-            self.write(seg, text)?;
+            self.write_in(doc, &index, seg)?;
         }
         Ok(())
     }
 
+    /// Writes one segment of `doc` (indexed by `index`) with its text, pages and section.
+    pub(crate) fn write_in(
+        &mut self,
+        doc: &Document,
+        index: &CharIndex,
+        seg: &CodedSegment,
+    ) -> std::io::Result<()> {
+        let text = slice_chars(&doc.text, index, seg.start, seg.end);
+        let pages = doc.pages_of(seg.start, seg.end).map(|(a, b)| [a, b]);
+        let section = doc.section_at(seg.start).map(|s| s.title.as_str());
+        self.write_located(seg, text, pages, section)
+    }
+
     /// Writes one record with the given passage text.
     pub fn write(&mut self, seg: &CodedSegment, text: &str) -> std::io::Result<()> {
+        self.write_located(seg, text, None, None)
+    }
+
+    fn write_located(
+        &mut self,
+        seg: &CodedSegment,
+        text: &str,
+        pages: Option<[usize; 2]>,
+        section: Option<&str>,
+    ) -> std::io::Result<()> {
         self.line.clear();
         let (origin, coder) = match &seg.origin {
             Origin::Auto => ("auto", None),
@@ -653,6 +682,8 @@ impl<W: Write> RecordWriter<W> {
                 hits: &seg.hits,
                 memo: seg.memo.as_deref(),
                 lang: seg.lang,
+                pages,
+                section,
                 text,
             },
         )?;
@@ -696,6 +727,12 @@ struct RecordIn {
     memo: Option<String>,
     #[serde(default)]
     lang: Option<String>,
+    /// Where the passage lies in the source (first and last page); informative only.
+    #[serde(default, rename = "pages")]
+    _pages: Option<[usize; 2]>,
+    /// The heading the passage falls under; informative only.
+    #[serde(default, rename = "section")]
+    _section: Option<String>,
     #[serde(default)]
     text: Option<String>,
 }

@@ -265,10 +265,12 @@ pub fn file_safe(s: &str) -> String {
 }
 
 /// The columns of the excerpt CSV. `patterns` lists the distinct patterns that matched and
-/// `matched` the distinct texts they matched, each joined with ` | `.
-pub const EXCERPT_COLUMNS: [&str; 12] = [
+/// `matched` the distinct texts they matched, each joined with ` | `. `pages` is the page or
+/// page range of the source (PDF) the passage lies on, and `section` the heading it falls under
+/// (from Markdown, HTML and DOCX headings); both are empty when unknown.
+pub const EXCERPT_COLUMNS: [&str; 14] = [
     "doc", "title", "passage", "start", "end", "code", "label", "origin", "hits", "patterns",
-    "matched", "text",
+    "matched", "pages", "section", "text",
 ];
 
 /// Writes one document's coded segments as excerpt CSV rows (no header; see
@@ -299,6 +301,12 @@ fn write_excerpt_rows_indexed<W: Write>(
             .map(|h| slice_chars(&doc.text, index, h.start, h.end))
             .collect();
         let label = codebook.code(&seg.code).map_or("", |c| c.label.as_str());
+        let pages = match doc.pages_of(seg.start, seg.end) {
+            Some((first, last)) if first == last => first.to_string(),
+            Some((first, last)) => format!("{first}-{last}"),
+            None => String::new(),
+        };
+        let section = doc.section_at(seg.start).map_or("", |s| s.title.as_str());
         w.write_record([
             &*seg.doc,
             &doc.metadata.title,
@@ -311,6 +319,8 @@ fn write_excerpt_rows_indexed<W: Write>(
             &seg.hits.len().to_string(),
             &patterns.into_iter().collect::<Vec<_>>().join(" | "),
             &matched.into_iter().collect::<Vec<_>>().join(" | "),
+            &pages,
+            section,
             text,
         ])
         .map_err(csv_error)?;
@@ -375,7 +385,7 @@ pub fn write_excerpts(
                 drop(w);
                 let mut records = RecordWriter::new(Vec::new());
                 for seg in segments {
-                    records.write(seg, slice_chars(&doc.text, &index, seg.start, seg.end))?;
+                    records.write_in(doc, &index, seg)?;
                 }
                 Ok((csv_bytes, records.into_inner()?))
             })

@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // The isolated PDF reader is this executable run with a hidden first argument.
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().map(String::as_str) == Some(thematic::corpus::pdf::EXTRACTOR_ARG) {
+        return ExitCode::from(thematic::corpus::pdf::run_extractor(&raw[1..]) as u8);
+    }
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,

@@ -202,8 +202,12 @@ fn a_bad_document_is_reported_and_the_others_are_coded() {
     let corpus = dir.path().join("docs");
     fs::create_dir(&corpus).unwrap();
     fs::write(corpus.join("good.txt"), "Kazakhstan faces brain drain.\n").unwrap();
-    fs::write(corpus.join("bad.txt"), b"Line one\nbrain \xff drain\n").unwrap();
+    // UTF-8 with one stray byte is a damaged file, not a legacy encoding to guess.
+    let mut bad = "Строка один\nутечка ".as_bytes().to_vec();
+    bad.extend(b"\xff \xd0\xbc\xd0\xbe\xd0\xb7\xd0\xb3\xd0\xbe\xd0\xb2\n");
+    fs::write(corpus.join("bad.txt"), bad).unwrap();
     fs::write(corpus.join("scan.pdf"), b"%PDF-1.4").unwrap();
+    fs::write(corpus.join("notes.xyz"), b"not a document").unwrap();
     let out = dir.path().join("out");
     let o = thematic(
         &[
@@ -218,15 +222,16 @@ fn a_bad_document_is_reported_and_the_others_are_coded() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("1 document(s) skipped"), "{err}");
+    assert!(err.contains("2 document(s) skipped"), "{err}");
     assert!(
         err.contains(
-            "bad.txt: not valid UTF-8: invalid byte sequence at byte offset 15 (line 2, column 7)"
+            "bad.txt: not valid UTF-8: invalid byte sequence at byte offset 35 (line 2, column 8)"
         ),
         "{err}"
     );
+    assert!(err.contains("scan.pdf: damaged or incomplete PDF"), "{err}");
     assert!(
-        err.contains("1 file(s) of unsupported types left out (.pdf)"),
+        err.contains("1 file(s) of unsupported types left out (.xyz)"),
         "{err}"
     );
     let jsonl = fs::read_to_string(out.join("excerpts.jsonl")).unwrap();

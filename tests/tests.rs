@@ -6,6 +6,7 @@ mod agreement;
 mod analysis;
 mod cli;
 mod index;
+mod ingest;
 mod properties;
 mod shipped;
 mod support;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use thematic::analysis::agreement::{Coverage, passage_agreement, segment_agreement};
 use thematic::coding::Origin;
-use thematic::{Codebook, Coding, Corpus};
+use thematic::{Codebook, Coding};
 
 use super::output::{aligns, table};
 use super::{AgreeArgs, CoverageArg, TableFormat};
@@ -20,7 +20,7 @@ fn csv_value(x: Option<f64>) -> String {
 
 pub fn run(args: AgreeArgs) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(&args.codebook)?;
-    let corpus = Corpus::open(&args.corpus)?;
+    let corpus = super::open_corpus(&args.corpus)?;
     let unit = args.unit.into();
     let mut codings = Vec::new();
     let mut coders = Vec::new();

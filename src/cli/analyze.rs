@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use thematic::analysis::{CooccurrenceUnit, TableOptions, Tables};
-use thematic::{Analysis, Codebook, CorpusReader, Unit};
+use thematic::{Analysis, Codebook, Unit};
 
 use super::AnalyzeArgs;
 use super::output::{Progress, aligns, table, thousands};
@@ -16,7 +16,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(&args.input.codebook)?;
     let unit: Unit = args.input.unit.into();
     progress.update(|| format!("reading {}…", args.input.corpus.display()));
-    let corpus = CorpusReader::open(&args.input.corpus)?.read_all();
+    let corpus = super::open_corpus(&args.input.corpus)?;
     if corpus.documents().is_empty() {
         progress.report_skipped(corpus.skipped(), corpus.ignored());
         bail!(

@@ -96,7 +96,7 @@ pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let source = if args.stdin {
         Source::Stdin
     } else {
-        let mut reader = CorpusReader::open(&args.input.corpus)?;
+        let mut reader = super::open_reader(&args.input.corpus)?;
         problems = reader.take_problems();
         ignored = reader.ignored().to_vec();
         Source::Corpus(reader)

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use thematic::analysis::evaluate::evaluate;
-use thematic::{Codebook, Coder, Coding, Corpus};
+use thematic::{Codebook, Coder, Coding};
 
 use super::output::{aligns, table};
 use super::{EvaluateArgs, TableFormat};
@@ -19,7 +19,7 @@ fn csv_value(x: Option<f64>) -> String {
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(&args.input.codebook)?;
-    let corpus = Corpus::open(&args.input.corpus)?;
+    let corpus = super::open_corpus(&args.input.corpus)?;
     let unit = args.input.unit.into();
     let auto = Coder::new(&codebook)?.unit(unit).code_corpus(&corpus);
     let mut gold = Coding::empty(&corpus, unit);

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use thematic::index::kwic::{Concordance, SortBy};
 use thematic::index::{Index, Search, UpdateStats};
-use thematic::{Codebook, Corpus, CorpusReader, Pattern};
+use thematic::{Codebook, Pattern};
 use unicode_width::UnicodeWidthStr;
 
 use super::output::{Progress, thousands};
@@ -20,7 +20,7 @@ fn updated_index(
     progress: &Progress,
 ) -> anyhow::Result<(Index, UpdateStats, f64)> {
     let codebook = Codebook::from_path(&input.codebook)?;
-    let mut reader = CorpusReader::open(&input.corpus)?;
+    let mut reader = super::open_reader(&input.corpus)?;
     let dir = dir.map_or_else(
         || thematic::index::default_path(&input.corpus),
         |d| d.to_path_buf(),
@@ -167,7 +167,7 @@ pub fn run_kwic(args: KwicArgs) -> anyhow::Result<ExitCode> {
     if let Err(problem) = pattern.validate() {
         bail!("pattern {:?}: {problem}", args.pattern);
     }
-    let corpus = Corpus::open(&args.corpus)?;
+    let corpus = super::open_corpus(&args.corpus)?;
     let lines = Concordance::new(pattern, args.window).find(&corpus)?;
     let lines = Concordance::sorted(
         lines,

@@ -29,6 +29,98 @@ pub struct Cli {
     /// No progress or summary on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    #[command(flatten)]
+    reading: Reading,
+}
+
+/// How documents are read: options every command that reads a corpus shares.
+#[derive(Debug, Clone, clap::Args)]
+struct Reading {
+    /// How PDFs are read: pdf-extract in a child process with time and memory limits
+    /// (isolated), in this process (in-process: faster to start, but a hostile PDF can crash
+    /// the run), or with poppler's pdftotext.
+    #[arg(
+        long,
+        global = true,
+        default_value = "isolated",
+        value_enum,
+        help_heading = "Reading"
+    )]
+    pdf_backend: PdfBackendArg,
+    /// Seconds one PDF may take before it is given up (isolated and pdftotext backends).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 120,
+        value_name = "SECONDS",
+        help_heading = "Reading"
+    )]
+    pdf_timeout: u64,
+    /// Megabytes of memory one PDF's extraction may use (isolated backend).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 2048,
+        value_name = "MB",
+        help_heading = "Reading"
+    )]
+    pdf_memory: u64,
+    /// The password of encrypted PDFs (also read from THEMATIC_PDF_PASSWORD).
+    #[arg(long, global = true, value_name = "PASSWORD", help_heading = "Reading")]
+    pdf_password: Option<String>,
+    /// Files larger than this many megabytes are reported and skipped.
+    #[arg(long, global = true, default_value_t = thematic::corpus::DEFAULT_MAX_FILE_SIZE >> 20, value_name = "MB", help_heading = "Reading")]
+    max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PdfBackendArg {
+    /// pdf-extract in a child process with time and memory limits.
+    Isolated,
+    /// pdf-extract in this process.
+    InProcess,
+    /// poppler's pdftotext, found on PATH.
+    Pdftotext,
+}
+
+impl Reading {
+    fn loaders(&self) -> thematic::corpus::Loaders {
+        use thematic::corpus::{PdfBackend, PdfLoader};
+        let backend = match self.pdf_backend {
+            PdfBackendArg::Isolated => PdfBackend::Isolated { extractor: None },
+            PdfBackendArg::InProcess => PdfBackend::InProcess,
+            PdfBackendArg::Pdftotext => PdfBackend::Pdftotext {
+                program: PathBuf::from("pdftotext"),
+            },
+        };
+        let mut pdf = PdfLoader::new(backend)
+            .timeout(std::time::Duration::from_secs(self.pdf_timeout.max(1)))
+            .max_memory(self.pdf_memory.max(64) << 20);
+        let password =
+            (self.pdf_password.clone()).or_else(|| std::env::var("THEMATIC_PDF_PASSWORD").ok());
+        if let Some(password) = password {
+            pdf = pdf.password(password);
+        }
+        thematic::corpus::Loaders::default().with(pdf)
+    }
+}
+
+static READING: std::sync::OnceLock<Reading> = std::sync::OnceLock::new();
+
+/// Opens a corpus with the reading options of the command line.
+fn open_reader(path: &std::path::Path) -> thematic::Result<thematic::CorpusReader> {
+    let reading = READING
+        .get()
+        .expect("the reading options are set before any command runs");
+    Ok(
+        thematic::CorpusReader::with_loaders(path, reading.loaders())?
+            .max_file_size(reading.max_file_size.saturating_mul(1 << 20)),
+    )
+}
+
+/// Reads a whole corpus with the reading options of the command line.
+fn open_corpus(path: &std::path::Path) -> thematic::Result<thematic::Corpus> {
+    Ok(open_reader(path)?.read_all())
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,8 +371,8 @@ struct EvaluateArgs {
 /// What every coding command reads.
 #[derive(Debug, clap::Args)]
 struct Input {
-    /// The corpus: a folder of .txt and .md documents (with an optional corpus.toml), or one
-    /// file.
+    /// The corpus: a folder of .txt, .md, .pdf, .docx and .html documents (with an optional
+    /// corpus.toml), or one file.
     #[arg(default_value = "corpus")]
     corpus: PathBuf,
     /// The codebook: .toml, or a plain .json / .yaml dictionary of code → phrases.
@@ -397,6 +489,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .num_threads(n.max(1))
             .build_global()?;
     }
+    let _ = READING.set(cli.reading.clone());
     let progress = output::Progress::new(cli.quiet);
     match cli.command {
         Command::Analyze(args) => analyze::run(args, &progress),

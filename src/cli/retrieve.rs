@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use thematic::analysis::retrieve::Query;
 use thematic::analysis::{Incidence, OriginFilter};
 use thematic::text::CharIndex;
-use thematic::{Codebook, Coder, Corpus};
+use thematic::{Codebook, Coder};
 
 use super::{RetrieveArgs, RetrieveFormat};
 
@@ -14,7 +14,7 @@ pub fn run(args: RetrieveArgs) -> anyhow::Result<ExitCode> {
     // Parse first: a malformed query needs no corpus to be reported.
     let query = Query::parse(&args.query)?;
     let codebook = Codebook::from_path(&args.input.codebook)?;
-    let corpus = Corpus::open(&args.input.corpus)?;
+    let corpus = super::open_corpus(&args.input.corpus)?;
     let mut coding = Coder::new(&codebook)?
         .unit(args.input.unit.into())
         .code_corpus(&corpus);

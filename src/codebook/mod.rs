@@ -1,6 +1,6 @@
 //! Codebooks: hierarchical codes, their definitions, and the patterns that find them.
 //!
-//! A codebook is read from TOML (the full format, see [`toml`](self::toml)), or from a plain
+//! A codebook is read from TOML (the full format, see [`toml`]), or from a plain
 //! dictionary — a JSON object or YAML mapping of code → list of phrases, nested for sub-codes,
 //! the shape of quanteda's dictionary files. Codes are identified by their path: a sub-code of
 //! `brain_drain` is `brain_drain/push_factors`.

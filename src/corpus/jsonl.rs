@@ -102,6 +102,8 @@ pub fn parse_document(line: &str, line_no: usize) -> Result<Document> {
         text,
         metadata,
         source_len,
+        pages: Vec::new(),
+        sections: Vec::new(),
     })
 }
 

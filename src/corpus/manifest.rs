@@ -16,7 +16,16 @@
 //! doi = "10.33327/AJEE-18-7.2-a000104"
 //! licence = "CC BY 4.0"
 //! fields = { country = "Kazakhstan" }  # any further metadata, for crosstabs
+//!
+//! [[document]]
+//! file = "archive/decree_1998.txt"
+//! encoding = "koi8-r"                 # when detection guesses wrong: decode with this
 //! ```
+//!
+//! Metadata given here takes precedence over a sidecar file (`decree_1998.meta.toml`, the same
+//! keys without `file`), which takes precedence over what the file itself carries (Markdown front
+//! matter, DOCX and PDF document properties, an HTML `<title>`), and, for the title, over the
+//! text's first line.
 //!
 //! Unknown keys are rejected with the line and column of the key.
 
@@ -74,7 +83,7 @@ struct RawCorpus {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDocument {
-    file: Spanned<String>,
+    file: Option<Spanned<String>>,
     id: Option<Spanned<String>>,
     title: Option<String>,
     #[serde(default)]
@@ -87,6 +96,7 @@ struct RawDocument {
     doi: Option<String>,
     url: Option<String>,
     licence: Option<String>,
+    encoding: Option<Spanned<String>>,
     #[serde(default)]
     fields: BTreeMap<String, Spanned<toml::Value>>,
 }
@@ -116,9 +126,15 @@ impl Manifest {
         let mut seen_files = HashSet::new();
         let mut seen_ids = HashSet::new();
         let mut documents = Vec::with_capacity(raw.document.len());
-        for doc in raw.document {
-            let file_span = doc.file.span();
-            let file = doc.file.into_inner().replace('\\', "/");
+        for mut doc in raw.document {
+            let Some(file) = doc.file.take() else {
+                return Err(fail(
+                    "invalid corpus manifest: a [[document]] has no `file`".to_string(),
+                    None,
+                ));
+            };
+            let file_span = file.span();
+            let file = file.into_inner().replace('\\', "/");
             if file.trim().is_empty() || Path::new(&file).is_absolute() || file.contains("..") {
                 return Err(fail(
                     format!(
@@ -133,7 +149,7 @@ impl Manifest {
                     Some(file_span),
                 ));
             }
-            let id = match doc.id {
+            let id = match doc.id.take() {
                 Some(id) => {
                     let span = id.span();
                     let id = id.into_inner();
@@ -153,42 +169,11 @@ impl Manifest {
                 }
                 None => None,
             };
-            let mut fields = BTreeMap::new();
-            for (key, value) in doc.fields {
-                let span = value.span();
-                let text = match value.into_inner() {
-                    toml::Value::String(s) => s,
-                    toml::Value::Integer(i) => i.to_string(),
-                    toml::Value::Float(x) => x.to_string(),
-                    toml::Value::Boolean(b) => b.to_string(),
-                    other => {
-                        return Err(fail(
-                            format!(
-                                "invalid corpus manifest: field {key:?} must be a string, number or boolean, not {}",
-                                other.type_str()
-                            ),
-                            Some(span),
-                        ));
-                    }
-                };
-                fields.insert(key, text);
-            }
             documents.push(ManifestEntry {
                 line: crate::error::Location::from_span(source, file_span.clone()).line,
                 file,
                 id,
-                metadata: Metadata {
-                    title: doc.title.unwrap_or_default(),
-                    authors: doc.authors,
-                    year: doc.year,
-                    kind: doc.kind,
-                    languages: doc.languages,
-                    source: doc.source,
-                    doi: doc.doi,
-                    url: doc.url,
-                    licence: doc.licence,
-                    fields,
-                },
+                metadata: metadata(doc, &fail)?,
             });
         }
         let (name, description) = raw.corpus.map_or((None, None), |c| (c.name, c.description));
@@ -199,10 +184,88 @@ impl Manifest {
         })
     }
 
+    /// Reads a sidecar metadata file (`NAME.meta.toml` beside `NAME.pdf`): the keys of a
+    /// manifest `[[document]]`, without `file` and `id`.
+    pub fn sidecar(path: &Path) -> Result<Metadata> {
+        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let fail = |message: String, span: Option<std::ops::Range<usize>>| {
+            Error::Manifest(Box::new(
+                Diagnostic::new(message)
+                    .with_path(Some(path))
+                    .with_span(&source, span),
+            ))
+        };
+        let doc: RawDocument = toml::from_str(&source)
+            .map_err(|e| fail(format!("invalid metadata file: {}", e.message()), e.span()))?;
+        if let Some(key) = doc.file.as_ref().or(doc.id.as_ref()) {
+            return Err(fail(
+                "invalid metadata file: `file` and `id` belong in corpus.toml; a sidecar names its document by its own name".to_string(),
+                Some(key.span()),
+            ));
+        }
+        metadata(doc, &fail)
+    }
+
     /// The entry for `file` (relative, `/`-separated), if listed.
     pub fn entry(&self, file: &str) -> Option<&ManifestEntry> {
         self.documents.iter().find(|d| d.file == file)
     }
+}
+
+/// The metadata of a `[[document]]` (or sidecar), validated.
+fn metadata(
+    doc: RawDocument,
+    fail: &dyn Fn(String, Option<std::ops::Range<usize>>) -> Error,
+) -> Result<Metadata> {
+    let encoding = match doc.encoding {
+        Some(label) => {
+            let span = label.span();
+            let label = label.into_inner();
+            let Some(enc) = encoding_rs::Encoding::for_label(label.trim().as_bytes()) else {
+                return Err(fail(
+                    format!(
+                        "invalid corpus manifest: unknown encoding {label:?} (use a WHATWG label such as \"windows-1251\" or \"koi8-r\")"
+                    ),
+                    Some(span),
+                ));
+            };
+            Some(enc.name().to_ascii_lowercase())
+        }
+        None => None,
+    };
+    let mut fields = BTreeMap::new();
+    for (key, value) in doc.fields {
+        let span = value.span();
+        let text = match value.into_inner() {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(x) => x.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(fail(
+                    format!(
+                        "invalid corpus manifest: field {key:?} must be a string, number or boolean, not {}",
+                        other.type_str()
+                    ),
+                    Some(span),
+                ));
+            }
+        };
+        fields.insert(key, text);
+    }
+    Ok(Metadata {
+        title: doc.title.unwrap_or_default(),
+        authors: doc.authors,
+        year: doc.year,
+        kind: doc.kind,
+        languages: doc.languages,
+        source: doc.source,
+        doi: doc.doi,
+        url: doc.url,
+        licence: doc.licence,
+        encoding,
+        fields,
+    })
 }
 
 /// The manifest path of a corpus folder.

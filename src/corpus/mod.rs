@@ -14,10 +14,14 @@
 //! # Ok(()) }
 //! ```
 
+mod docx;
+mod html;
 pub mod jsonl;
 mod loader;
 pub mod manifest;
+mod markdown;
 mod normalize;
+pub mod pdf;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -26,9 +30,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use loader::{Loaded, Loader, Loaders, MarkdownLoader, TextLoader, decode_utf8};
+pub use docx::DocxLoader;
+pub use html::HtmlLoader;
+pub use loader::{Loaded, Loader, Loaders, TextLoader, decode_text, decode_utf8};
 pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry};
+pub use markdown::MarkdownLoader;
 pub use normalize::normalize;
+pub use pdf::{PdfBackend, PdfLoader};
 
 use crate::error::{Error, Result};
 use crate::segment::{Passage, Unit};
@@ -54,6 +62,8 @@ pub struct Metadata {
     pub url: Option<String>,
     /// Its licence, as stated ("not stated" when the text gives none).
     pub licence: Option<String>,
+    /// The legacy encoding the file was decoded from (`"windows-1251"`), when not UTF-8.
+    pub encoding: Option<String>,
     /// Any further fields from the manifest, for crosstabs.
     pub fields: BTreeMap<String, String>,
 }
@@ -74,9 +84,49 @@ impl Metadata {
             "url" => self.url.clone(),
             "authors" | "author" => joined(&self.authors),
             "languages" | "language" => joined(&self.languages),
+            "encoding" => self.encoding.clone(),
             other => self.fields.get(other).cloned(),
         }
     }
+}
+
+impl Metadata {
+    /// Fills what `self` leaves empty from `lower`, a source of less precedence (the manifest
+    /// over a sidecar over the file's own metadata). Fields are merged key by key.
+    pub fn or(mut self, lower: Metadata) -> Metadata {
+        if self.title.is_empty() {
+            self.title = lower.title;
+        }
+        if self.authors.is_empty() {
+            self.authors = lower.authors;
+        }
+        if self.languages.is_empty() {
+            self.languages = lower.languages;
+        }
+        self.year = self.year.or(lower.year);
+        self.kind = self.kind.or(lower.kind);
+        self.source = self.source.or(lower.source);
+        self.doi = self.doi.or(lower.doi);
+        self.url = self.url.or(lower.url);
+        self.licence = self.licence.or(lower.licence);
+        self.encoding = self.encoding.or(lower.encoding);
+        for (key, value) in lower.fields {
+            self.fields.entry(key).or_insert(value);
+        }
+        self
+    }
+}
+
+/// A heading of a document (Markdown `#`, HTML `<h1>`, a DOCX heading style), by which passages
+/// are cited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// Character offset in the stored text where the heading begins.
+    pub start: usize,
+    /// Its level: 1 for a title or top heading, up to 6.
+    pub level: u8,
+    /// The heading text.
+    pub title: String,
 }
 
 /// One document: its stored plain text, which every offset indexes, and its metadata.
@@ -94,6 +144,10 @@ pub struct Document {
     pub metadata: Metadata,
     /// Size of the source (the file's bytes, or the text given), before normalisation.
     pub source_len: usize,
+    /// Character offsets where each page begins, for paged formats (PDF); empty otherwise.
+    pub pages: Vec<usize>,
+    /// Headings, in text order.
+    pub sections: Vec<Section>,
 }
 
 impl Document {
@@ -120,7 +174,33 @@ impl Document {
             text,
             metadata,
             source_len,
+            pages: Vec::new(),
+            sections: Vec::new(),
         }
+    }
+
+    /// The 1-based pages the characters `start..end` lie on, first and last; `None` for a
+    /// document without pages.
+    ///
+    /// ```
+    /// let mut doc = thematic::Document::new("p", "page one\npage two");
+    /// doc.pages = vec![0, 9];
+    /// assert_eq!(doc.pages_of(2, 12), Some((1, 2)));
+    /// assert_eq!(doc.pages_of(9, 10), Some((2, 2)));
+    /// ```
+    pub fn pages_of(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        if self.pages.is_empty() {
+            return None;
+        }
+        let page = |offset: usize| self.pages.partition_point(|&p| p <= offset).max(1);
+        let first = page(start);
+        Some((first, page(end.saturating_sub(1).max(start)).max(first)))
+    }
+
+    /// The innermost heading a character offset falls under, if any.
+    pub fn section_at(&self, offset: usize) -> Option<&Section> {
+        let after = self.sections.partition_point(|s| s.start <= offset);
+        after.checked_sub(1).map(|i| &self.sections[i])
     }
 
     /// Splits the document into passages of the given unit.
@@ -201,6 +281,7 @@ pub struct CorpusReader {
     problems: Vec<Skipped>,
     ignored: Vec<PathBuf>,
     loaders: Loaders,
+    max_file_size: u64,
 }
 
 impl CorpusReader {
@@ -224,6 +305,7 @@ impl CorpusReader {
             problems: Vec::new(),
             ignored: Vec::new(),
             loaders,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         };
         if meta.is_file() {
             reader.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -234,8 +316,10 @@ impl CorpusReader {
             if reader.loaders.for_path(path).is_none() {
                 return Err(Error::Document {
                     path: path.to_path_buf(),
-                    message: "no loader for this file type (thematic reads .txt and .md)"
-                        .to_string(),
+                    message: format!(
+                        "no loader for this file type (thematic reads .{})",
+                        reader.loaders.extensions().join(", .")
+                    ),
                 });
             }
             reader.entries.push(Entry {
@@ -285,7 +369,9 @@ impl CorpusReader {
             }
             let path = item.path().to_path_buf();
             if self.loaders.for_path(&path).is_none() {
-                self.ignored.push(path);
+                if !item.file_name().to_string_lossy().ends_with(SIDECAR_SUFFIX) {
+                    self.ignored.push(path);
+                }
                 continue;
             }
             let relative = path
@@ -377,26 +463,72 @@ impl CorpusReader {
         std::mem::take(&mut self.problems)
     }
 
+    /// Refuses files larger than `bytes` (default [`DEFAULT_MAX_FILE_SIZE`]) with an error
+    /// naming the file and its size, rather than reading them into memory.
+    pub fn max_file_size(mut self, bytes: u64) -> CorpusReader {
+        self.max_file_size = bytes;
+        self
+    }
+
     /// Reads one document.
+    ///
+    /// Its metadata is the manifest entry's, then a sidecar file's (`NAME.meta.toml` beside
+    /// `NAME.pdf`), then what the file carries, each filling only what the one before left
+    /// empty; a title still missing is the text's first line.
     pub fn read(&self, entry: &Entry) -> Result<Document> {
-        let bytes = std::fs::read(&entry.path).map_err(|e| Error::io(&entry.path, e))?;
-        let source_len = bytes.len();
+        let fail = |message: String| Error::Document {
+            path: entry.path.clone(),
+            message,
+        };
+        let size = std::fs::metadata(&entry.path)
+            .map_err(|e| Error::io(&entry.path, e))?
+            .len();
+        if size == 0 {
+            return Err(fail("empty file (0 bytes)".to_string()));
+        }
+        if size > self.max_file_size {
+            return Err(fail(format!(
+                "file is {} MB, above the limit of {} MB (raise it with --max-file-size)",
+                size.div_ceil(1 << 20),
+                self.max_file_size >> 20
+            )));
+        }
         let loader = self
             .loaders
             .for_path(&entry.path)
-            .ok_or_else(|| Error::Document {
-                path: entry.path.clone(),
-                message: "no loader for this file type".to_string(),
-            })?;
-        let loaded = loader.load(&entry.path, bytes)?;
-        let text = normalize(loaded.text);
-        let mut metadata = entry
+            .ok_or_else(|| fail("no loader for this file type".to_string()))?;
+        let listed = entry
             .manifest
             .as_ref()
             .map(|m| m.metadata.clone())
             .unwrap_or_default();
+        let sidecar = sidecar_path(&entry.path);
+        let sidecar = if sidecar.is_file() {
+            Manifest::sidecar(&sidecar)?
+        } else {
+            Metadata::default()
+        };
+        let mut bytes = std::fs::read(&entry.path).map_err(|e| Error::io(&entry.path, e))?;
+        let source_len = bytes.len();
+        let forced = listed.encoding.as_deref().or(sidecar.encoding.as_deref());
+        if let Some(label) = forced
+            && matches!(loader.format(), "text" | "markdown" | "html")
+            && let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes())
+        {
+            let (text, _, _) = encoding.decode(&bytes);
+            bytes = text.into_owned().into_bytes();
+        }
+        let loaded = loader.load(&entry.path, bytes)?;
+        // Loaders that report pages or sections hand over stored text already, since those
+        // offsets index it.
+        let text = if loaded.pages.is_empty() && loaded.sections.is_empty() {
+            normalize(loaded.text)
+        } else {
+            loaded.text
+        };
+        let mut metadata = listed.or(sidecar).or(loaded.metadata);
         if metadata.title.is_empty() {
-            metadata.title = loaded.title.unwrap_or_else(|| first_line_title(&text));
+            metadata.title = first_line_title(&text);
         }
         Ok(Document {
             id: entry.id.clone(),
@@ -405,6 +537,8 @@ impl CorpusReader {
             text,
             metadata,
             source_len,
+            pages: loaded.pages,
+            sections: loaded.sections,
         })
     }
 
@@ -431,6 +565,21 @@ impl CorpusReader {
             ignored: self.ignored,
         }
     }
+}
+
+/// The size above which a file is refused unless allowed: 256 MB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
+
+/// The suffix of sidecar metadata files.
+const SIDECAR_SUFFIX: &str = ".meta.toml";
+
+/// `dir/NAME.meta.toml` for `dir/NAME.ext`.
+fn sidecar_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}{SIDECAR_SUFFIX}"))
 }
 
 /// A document id from a path inside the corpus: the path without its extension.
