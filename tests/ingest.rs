@@ -394,3 +394,80 @@ fn the_cli_reads_pdfs_with_every_backend_it_has() {
         stderr(&tight)
     );
 }
+
+#[test]
+fn size_limits_symlink_loops_and_unreadable_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(docs.join("sub")).unwrap();
+    std::fs::write(docs.join("good.txt"), "Brain drain from Kazakhstan.\n").unwrap();
+    std::fs::write(docs.join("big.txt"), "brain drain ".repeat(200)).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", docs.join("sub/loop")).unwrap();
+    let locked = docs.join("locked.txt");
+    std::fs::write(&locked, "secret\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    // Root reads any file whatever its mode; the permission check then has nothing to show.
+    let can_lock = std::fs::read(&locked).is_err();
+    let corpus = CorpusReader::open(&docs)
+        .unwrap()
+        .max_file_size(1000)
+        .read_all();
+    let errors: Vec<String> = corpus
+        .skipped()
+        .iter()
+        .map(|s| s.error.to_string())
+        .collect();
+    assert!(corpus.document("good").is_some(), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("big.txt") && e.contains("2400 bytes") && e.contains("1000")),
+        "{errors:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("loop") && e.contains("symbolic link loop")),
+        "{errors:?}"
+    );
+    if can_lock {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("locked.txt") && e.contains("ermission denied")),
+            "{errors:?}"
+        );
+    } else {
+        eprintln!(
+            "note: running as root, so an unreadable file cannot be made; the permission check is skipped"
+        );
+    }
+
+    // --strict turns any skip into a failure, and analyze writes nothing.
+    let out = dir.path().join("out");
+    let o = thematic(
+        &[
+            "analyze",
+            docs.to_str().unwrap(),
+            "--max-file-size",
+            "0",
+            "--strict",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("could not be read (--strict)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}

@@ -20,7 +20,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     if corpus.documents().is_empty() {
         progress.report_skipped(corpus.skipped(), corpus.ignored());
         bail!(
-            "no readable documents in {} (thematic reads .txt and .md files)",
+            "no readable documents in {} (thematic reads .txt, .md, .pdf, .docx and .html files)",
             args.input.corpus.display()
         );
     }

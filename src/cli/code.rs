@@ -123,6 +123,7 @@ pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     }
     progress.clear();
     progress.report_skipped(&job.skipped, &ignored);
+    super::strict_check(&job.skipped)?;
     Ok(ExitCode::SUCCESS)
 }
 

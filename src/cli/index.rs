@@ -21,6 +21,7 @@ fn updated_index(
 ) -> anyhow::Result<(Index, UpdateStats, f64)> {
     let codebook = Codebook::from_path(&input.codebook)?;
     let mut reader = super::open_reader(&input.corpus)?;
+    super::strict_check(reader.problems())?;
     let dir = dir.map_or_else(
         || thematic::index::default_path(&input.corpus),
         |d| d.to_path_buf(),
@@ -54,6 +55,7 @@ pub fn run_index(args: IndexArgs, progress: &Progress) -> anyhow::Result<ExitCod
         seconds
     );
     progress.report_skipped(&stats.skipped, &[]);
+    super::strict_check(&stats.skipped)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -68,6 +68,10 @@ struct Reading {
     /// The password of encrypted PDFs (also read from THEMATIC_PDF_PASSWORD).
     #[arg(long, global = true, value_name = "PASSWORD", help_heading = "Reading")]
     pdf_password: Option<String>,
+    /// Any document that cannot be read is fatal: analyze writes nothing, and code and index
+    /// (which stream as they read) end with exit status 1.
+    #[arg(long, global = true, help_heading = "Reading")]
+    strict: bool,
     /// Files larger than this many megabytes are reported and skipped.
     #[arg(long, global = true, default_value_t = thematic::corpus::DEFAULT_MAX_FILE_SIZE >> 20, value_name = "MB", help_heading = "Reading")]
     max_file_size: u64,
@@ -118,9 +122,29 @@ fn open_reader(path: &std::path::Path) -> thematic::Result<thematic::CorpusReade
     )
 }
 
-/// Reads a whole corpus with the reading options of the command line.
-fn open_corpus(path: &std::path::Path) -> thematic::Result<thematic::Corpus> {
-    Ok(open_reader(path)?.read_all())
+/// Reads a whole corpus with the reading options of the command line; with `--strict`, any
+/// document that could not be read is an error.
+fn open_corpus(path: &std::path::Path) -> anyhow::Result<thematic::Corpus> {
+    let corpus = open_reader(path)?.read_all();
+    strict_check(corpus.skipped())?;
+    Ok(corpus)
+}
+
+/// With `--strict`, fails when documents were skipped, listing them.
+fn strict_check(skipped: &[thematic::corpus::Skipped]) -> anyhow::Result<()> {
+    let strict = READING.get().is_some_and(|r| r.strict);
+    if !strict || skipped.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = skipped
+        .iter()
+        .map(|s| format!("  - {}", s.error.to_string().replace('\n', "\n    ")))
+        .collect();
+    anyhow::bail!(
+        "{} document(s) could not be read (--strict):\n{}",
+        skipped.len(),
+        list.join("\n")
+    )
 }
 
 #[derive(Debug, Subcommand)]

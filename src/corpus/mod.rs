@@ -488,9 +488,9 @@ impl CorpusReader {
         }
         if size > self.max_file_size {
             return Err(fail(format!(
-                "file is {} MB, above the limit of {} MB (raise it with --max-file-size)",
-                size.div_ceil(1 << 20),
-                self.max_file_size >> 20
+                "file is {}, above the limit of {} (raise it with --max-file-size)",
+                human_size(size),
+                human_size(self.max_file_size)
             )));
         }
         let loader = self
@@ -569,6 +569,15 @@ impl CorpusReader {
 
 /// The size above which a file is refused unless allowed: 256 MB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
+
+/// A size for messages: bytes for small sizes, else KB or MB (rounded up).
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..10_000 => format!("{bytes} bytes"),
+        10_000..10_000_000 => format!("{} KB", bytes.div_ceil(1 << 10)),
+        _ => format!("{} MB", bytes.div_ceil(1 << 20)),
+    }
+}
 
 /// The suffix of sidecar metadata files.
 const SIDECAR_SUFFIX: &str = ".meta.toml";

@@ -711,6 +711,9 @@ pub fn assemble(pages: Vec<String>) -> (String, Vec<usize>) {
 /// One page's lines: ligatures expanded, soft hyphens and control characters dropped, NFC,
 /// runs of whitespace collapsed, trimmed.
 fn clean_lines(page: &str) -> Vec<String> {
+    // The ligatures are expanded one by one rather than by NFKC, which would also turn
+    // superscript footnote markers into digits glued to the word ("migration¹" becoming
+    // "migration1", a word no pattern matches) and "№" into "No".
     let mut expanded = String::with_capacity(page.len());
     for c in page.chars() {
         match c {
