@@ -130,7 +130,8 @@ impl Analysis {
     }
 
     /// Writes the outputs into `dir`, atomically: [`export::OUTPUT_FILES`], the co-occurrence
-    /// matrix, one crosstab per field asked for, and every table as JSON (`tables.json`).
+    /// matrix, one crosstab per field asked for, the workbook `results.xlsx` (a sheet per table,
+    /// see [`export::xlsx`]) and every table as JSON (`tables.json`).
     pub fn write(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         let mut written = export::write_outputs(
@@ -153,6 +154,9 @@ impl Analysis {
             export::write_atomic(&path, |w| export::write_crosstab_csv(crosstab, w))?;
             written.push(path);
         }
+        let workbook = dir.join("results.xlsx");
+        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))?;
+        written.push(workbook);
         let json = dir.join("tables.json");
         export::write_atomic(&json, |w| {
             let value = serde_json::json!({

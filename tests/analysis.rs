@@ -263,3 +263,65 @@ fn agree_evaluate_and_retrieve_from_the_command_line() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("expected"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_workbook_has_a_sheet_per_table_with_the_csv_rows() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let codebook = Codebook::from_path(codebook()).unwrap();
+    let analysis = thematic::Analysis::builder(corpus, codebook)
+        .crosstab("year")
+        .run()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    analysis.write(dir.path()).unwrap();
+    let file = fs::File::open(dir.path().join("results.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let workbook = part("xl/workbook.xml");
+    for sheet in [
+        "Frequencies",
+        "Co-occurrence",
+        "Co-occurrence matrix",
+        "Code matrix",
+        "Excerpts",
+        "By year",
+    ] {
+        assert!(
+            workbook.contains(&format!("name=\"{sheet}\"")),
+            "{sheet}: {workbook}"
+        );
+    }
+    // Each sheet has the CSV's rows: the header and one row per record.
+    let csv_rows = |name: &str| {
+        csv::Reader::from_path(dir.path().join(name))
+            .unwrap()
+            .records()
+            .count()
+            + 1
+    };
+    let rows = |xml: &str| xml.matches("<row ").count();
+    assert_eq!(
+        rows(&part("xl/worksheets/sheet1.xml")),
+        csv_rows("frequencies.csv")
+    );
+    assert_eq!(
+        rows(&part("xl/worksheets/sheet2.xml")),
+        csv_rows("cooccurrence.csv")
+    );
+    assert_eq!(
+        rows(&part("xl/worksheets/sheet5.xml")),
+        csv_rows("excerpts.csv")
+    );
+    // Counts are numbers, not text: the frequency sheet's passages column holds <v> values.
+    let frequencies = part("xl/worksheets/sheet1.xml");
+    assert!(
+        frequencies.contains("<c r=\"C2\"") && frequencies.contains("<v>65</v>"),
+        "{frequencies}"
+    );
+    let strings = part("xl/sharedStrings.xml");
+    assert!(strings.contains("Education as a pull factor"));
+}

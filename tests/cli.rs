@@ -435,3 +435,65 @@ fn stdin_streaming_and_merged_shards_equal_the_folder_run() {
         columns(&full.join("cooccurrence.csv"), 11)
     );
 }
+
+#[test]
+fn dictionaries_convert_to_codebooks_that_code_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    // A quanteda dictionary as `quanteda::dictionary()` writes it to YAML: nested keys, globs.
+    let yaml = dir.path().join("migration.yml");
+    fs::write(
+        &yaml,
+        "brain drain:\n  outflow:\n  - brain drain\n  - emigra*\n  - утечк* мозг*\n  scale:\n  - outflow of *\nreturn:\n- return*\n- diaspor*\n",
+    )
+    .unwrap();
+    let dic = dir.path().join("liwc.dic");
+    fs::write(
+        &dic,
+        "%\n1\tbrain_drain\n2\treturn\n%\nemigra*\t1\nbrain drain\t1\nreturn*\t2\ndiaspor*\t2\n",
+    )
+    .unwrap();
+    for input in [&yaml, &dic] {
+        let toml = input.with_extension("toml");
+        let o = thematic(
+            &[
+                "codebook",
+                "convert",
+                input.to_str().unwrap(),
+                "-o",
+                toml.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let check = thematic(&["codebook", "check", toml.to_str().unwrap()], dir.path());
+        assert!(check.status.success(), "{}", stderr(&check));
+        let counts = |codebook: &std::path::Path| {
+            let o = thematic(
+                &[
+                    "code",
+                    "corpus",
+                    "--codebook",
+                    codebook.to_str().unwrap(),
+                    "--format",
+                    "counts",
+                ],
+                &root(),
+            );
+            assert!(o.status.success(), "{}", stderr(&o));
+            o.stdout
+        };
+        let converted = counts(&toml);
+        assert_eq!(
+            converted,
+            counts(input),
+            "{}",
+            String::from_utf8_lossy(&converted)
+        );
+        assert!(String::from_utf8_lossy(&converted).contains("\"hits\": "));
+    }
+    let toml = fs::read_to_string(yaml.with_extension("toml")).unwrap();
+    assert!(
+        toml.contains("id = \"brain drain/outflow\"") && toml.contains("\"утечк* мозг*\""),
+        "{toml}"
+    );
+}

@@ -1,4 +1,5 @@
-//! `thematic codebook check`: validate, summarise, and test the examples.
+//! `thematic codebook check` (validate, summarise, and test the examples) and `thematic codebook
+//! convert` (dictionaries and REFI-QDA codebooks into TOML).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -6,6 +7,33 @@ use std::process::ExitCode;
 use thematic::{Codebook, Coder, PatternKind};
 
 use super::output::{aligns, table};
+
+pub fn convert(input: &Path, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let codebook = Codebook::from_path(input)?;
+    let header = format!(
+        "# Converted by `thematic codebook convert` from {}.\n# Check it with `thematic codebook check`; add descriptions, examples and languages.\n\n",
+        input
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    );
+    let text = header + &codebook.to_toml();
+    match output {
+        Some(path) => {
+            thematic::export::write_atomic(path, |w| w.write_all(text.as_bytes()))?;
+            eprintln!(
+                "wrote {} ({} codes, {} patterns)",
+                path.display(),
+                codebook.codes().len(),
+                codebook.pattern_count()
+            );
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(path)?;

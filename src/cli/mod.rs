@@ -504,6 +504,18 @@ enum CodebookCommand {
         /// The codebook file.
         file: PathBuf,
     },
+    /// Convert a dictionary or codebook into the TOML codebook format, to edit and extend.
+    ///
+    /// Reads a quanteda YAML or JSON dictionary (nested keys become the code hierarchy, `*`
+    /// globs are kept), a LIWC .dic dictionary (categories become codes), a REFI-QDA codebook
+    /// (.qdc) or a TOML codebook, and writes TOML that `thematic` reads back as the same codebook.
+    Convert {
+        /// The dictionary or codebook to convert (.yaml, .yml, .json, .dic, .qdc, .toml).
+        input: PathBuf,
+        /// Where to write the TOML codebook (replaced atomically); standard output if not given.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs the parsed command line.
@@ -519,6 +531,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args, &progress),
         Command::Code(args) => code::run(args, &progress),
         Command::Codebook(CodebookCommand::Check { file }) => codebook::check(&file),
+        Command::Codebook(CodebookCommand::Convert { input, output }) => {
+            codebook::convert(&input, output.as_deref())
+        }
         Command::Retrieve(args) => retrieve::run(args),
         Command::Agree(args) => agree::run(args),
         Command::Evaluate(args) => evaluate::run(args),

@@ -179,6 +179,195 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     first.to_string()
 }
 
+/// Parses a LIWC dictionary (`.dic`): categories numbered between two `%` lines, then one entry
+/// a line, a word (a trailing `*` makes it a prefix, as in our globs) or a phrase, and the
+/// numbers of its categories, separated by tabs (spaces do for single words):
+///
+/// ```text
+/// %
+/// 1    brain_drain
+/// 2    return
+/// %
+/// emigra*    1
+/// brain drain    1
+/// return*    2
+/// ```
+///
+/// Each category becomes a top-level code with the category's name, and each entry a pattern of
+/// the codes of its categories. LIWC 2007's conditional categories (`like    02 134 (02 134)/125`)
+/// are reduced to their unconditional numbers, and entries no pattern can express (a bare `*`)
+/// are left out; both are listed in the codebook's
+/// description so the conversion hides nothing.
+pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> {
+    let fail = |message: String, line: usize, column: usize| {
+        let mut d = Diagnostic::new(format!("invalid LIWC dictionary: {message}")).with_path(path);
+        d.location = Some(Location::from_line_column(source, line, column));
+        Error::Codebook(Box::new(d))
+    };
+    let source_lines: Vec<&str> = source
+        .trim_start_matches('\u{feff}')
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .collect();
+    let mut lines = source_lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i + 1, *l))
+        .filter(|(_, l)| !l.trim().is_empty());
+    match lines.next() {
+        Some((_, l)) if l.trim() == "%" => {}
+        Some((n, _)) => {
+            return Err(fail(
+                "expected the opening `%` line of the category list".into(),
+                n,
+                1,
+            ));
+        }
+        None => return Err(fail("the file is empty".into(), 1, 1)),
+    }
+    // Category number → index into `codes`.
+    let mut categories: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut codes: Vec<Code> = Vec::new();
+    let mut closed = false;
+    for (n, line) in lines.by_ref() {
+        if line.trim() == "%" {
+            closed = true;
+            break;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(number), Some(name)) = (fields.next(), fields.next()) else {
+            return Err(fail("a category line is `NUMBER NAME`".into(), n, 1));
+        };
+        if !number.chars().all(|c| c.is_ascii_digit()) {
+            return Err(fail(
+                format!(
+                    "category number {number:?} is not a number (is the `%` line that closes the category list missing?)"
+                ),
+                n,
+                1,
+            ));
+        }
+        let id = name.replace('/', "_");
+        if categories.contains_key(number.trim_start_matches('0')) {
+            return Err(fail(format!("category {number} is defined twice"), n, 1));
+        }
+        if codes.iter().any(|c| *c.id == *id) {
+            return Err(fail(
+                format!("category name {name:?} is used twice"),
+                n,
+                column_of(line, name),
+            ));
+        }
+        categories.insert(number.trim_start_matches('0').to_string(), codes.len());
+        let mut code = Code::new(Arc::<str>::from(id.as_str()), name);
+        code.description = Some(format!("LIWC category {number}."));
+        codes.push(code);
+    }
+    if !closed {
+        return Err(fail(
+            "the category list has no closing `%` line".into(),
+            source_lines.len(),
+            1,
+        ));
+    }
+    let mut reduced = Vec::new();
+    let mut unusable = Vec::new();
+    for (n, line) in lines {
+        let (word, rest) = split_liwc_entry(line);
+        if word.is_empty() {
+            return Err(fail("an entry has no word".into(), n, 1));
+        }
+        let mut seen = Vec::new();
+        for token in rest.split_whitespace() {
+            if !token.chars().all(|c| c.is_ascii_digit()) {
+                if !reduced
+                    .iter()
+                    .any(|r: &String| r.starts_with(&format!("line {n} ")))
+                {
+                    reduced.push(format!("line {n} {word:?}"));
+                }
+                continue;
+            }
+            let Some(&index) = categories.get(token.trim_start_matches('0')) else {
+                return Err(fail(
+                    format!(
+                        "entry {word:?} names category {token}, which the list above does not define"
+                    ),
+                    n,
+                    column_of(line, token),
+                ));
+            };
+            if !seen.contains(&index) {
+                seen.push(index);
+            }
+        }
+        let pattern = Pattern::infer(word);
+        if let Err(problem) = pattern.validate() {
+            unusable.push(format!("line {n} {word:?} ({problem})"));
+            continue;
+        }
+        for index in seen {
+            codes[index].patterns.push(pattern.clone());
+        }
+    }
+    let name = path.and_then(|p| p.file_stem()).map_or_else(
+        || "LIWC dictionary".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut description = String::from("Converted from a LIWC dictionary.");
+    if !reduced.is_empty() {
+        description.push_str(&format!(
+            " Conditional categories (LIWC 2007) were reduced to their unconditional ones for {} entries: {}.",
+            reduced.len(),
+            reduced.join(", ")
+        ));
+    }
+    if !unusable.is_empty() {
+        description.push_str(&format!(
+            " {} entries could not be made patterns and were left out: {}.",
+            unusable.len(),
+            unusable.join(", ")
+        ));
+    }
+    let mut builder = Codebook::builder(name).description(description);
+    for code in codes {
+        builder = builder.code(code);
+    }
+    builder.build().map_err(|e| match e {
+        Error::Codebook(mut d) => {
+            d.path = path.map(Path::to_path_buf);
+            Error::Codebook(d)
+        }
+        other => other,
+    })
+}
+
+/// An entry line's word (or phrase) and the category fields after it: split at the first tab
+/// when there is one (LIWC 2015 phrases hold spaces), else before the first number.
+fn split_liwc_entry(line: &str) -> (&str, &str) {
+    if let Some((word, rest)) = line.split_once('\t') {
+        return (word.trim(), rest);
+    }
+    let line = line.trim();
+    let mut end = 0;
+    for (at, token) in line
+        .split_whitespace()
+        .map(|t| (t.as_ptr() as usize - line.as_ptr() as usize, t))
+    {
+        if end > 0 && token.chars().all(|c| c.is_ascii_digit()) {
+            return (line[..end].trim(), &line[at..]);
+        }
+        end = at + token.len();
+    }
+    (line, "")
+}
+
+/// The 1-based column (in characters) where `needle` starts in `line`.
+fn column_of(line: &str, needle: &str) -> usize {
+    line.find(needle)
+        .map_or(1, |b| line[..b].chars().count() + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +423,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no letter or digit"), "{err}");
+    }
+
+    #[test]
+    fn liwc_categories_become_codes_and_entries_patterns() {
+        let dic = "%\n1\tbrain_drain\n02\treturn\n%\nemigra*\t1\nbrain drain\t1\nreturn*\t2 1\nkind of\t2\nlike\t02 (02)/1\n*\t1\n";
+        let cb = parse_liwc(dic, Some(Path::new("mini.dic"))).unwrap();
+        assert_eq!(cb.name, "mini");
+        let texts = |id: &str| -> Vec<String> {
+            cb.code(id)
+                .unwrap()
+                .patterns
+                .iter()
+                .map(|p| format!("{}:{}", p.kind, p.text))
+                .collect()
+        };
+        assert_eq!(
+            texts("brain_drain"),
+            ["glob:emigra*", "phrase:brain drain", "glob:return*"]
+        );
+        assert_eq!(
+            texts("return"),
+            ["glob:return*", "phrase:kind of", "phrase:like"]
+        );
+        let description = cb.description.as_deref().unwrap();
+        assert!(description.contains("line 9 \"like\""), "{description}");
+        assert!(description.contains("line 10 \"*\""), "{description}");
+    }
+
+    #[test]
+    fn liwc_faults_point_at_the_line() {
+        let err = parse_liwc("%\n1\ta\n%\nword\t7\n", Some(Path::new("d.dic")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("d.dic:4:") && err.contains("category 7"),
+            "{err}"
+        );
+        let err = parse_liwc("1\ta\n", None).unwrap_err().to_string();
+        assert!(err.contains("opening `%`"), "{err}");
+        let err = parse_liwc("%\n1\ta\nword\t1\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("closes the category list missing"), "{err}");
     }
 }

@@ -160,7 +160,7 @@ impl Codebook {
     }
 
     /// Reads a codebook file: `.toml` in the full format, `.json`, `.yaml` or `.yml` as a plain
-    /// dictionary.
+    /// dictionary (quanteda's shape), `.dic` as a LIWC dictionary.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Codebook> {
         let path = path.as_ref();
         let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -172,9 +172,10 @@ impl Codebook {
             Some("toml") => toml::parse(&source, Some(path)),
             Some("json") => dictionary::parse_json(&source, Some(path)),
             Some("yaml" | "yml") => dictionary::parse_yaml(&source, Some(path)),
+            Some("dic") => dictionary::parse_liwc(&source, Some(path)),
             _ => Err(Error::Codebook(Box::new(
                 Diagnostic::new(
-                    "unknown codebook format: expected a .toml codebook, or a .json, .yaml or .yml dictionary",
+                    "unknown codebook format: expected a .toml codebook, a .json, .yaml or .yml dictionary (quanteda), or a LIWC .dic",
                 )
                 .with_path(Some(path)),
             ))),
@@ -191,6 +192,17 @@ impl Codebook {
     /// Parses a plain JSON dictionary (`{"code": ["phrase", …], "parent": {"child": […]}}`).
     pub fn from_json_dictionary(source: &str, path: Option<&Path>) -> Result<Codebook> {
         dictionary::parse_json(source, path)
+    }
+
+    /// Parses a LIWC dictionary (`.dic`); see [`Codebook::from_path`].
+    pub fn from_liwc_dictionary(source: &str, path: Option<&Path>) -> Result<Codebook> {
+        dictionary::parse_liwc(source, path)
+    }
+
+    /// Writes the codebook in the TOML format, which reads back as an equal codebook: how
+    /// dictionaries and REFI-QDA codebooks become codebooks to edit.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self)
     }
 
     /// Parses a plain YAML dictionary (quanteda's format).

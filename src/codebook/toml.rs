@@ -277,6 +277,113 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
     Ok(codebook)
 }
 
+/// Writes `codebook` in the TOML format, so that [`parse`] reads back an equal codebook: codes
+/// in codebook order, each field written only when set, bare strings for patterns that need no
+/// options. Used to convert dictionaries and REFI-QDA codebooks into editable codebooks.
+pub fn to_string(codebook: &Codebook) -> String {
+    let mut out = String::new();
+    out.push_str("[codebook]\n");
+    field(&mut out, "name", Some(&codebook.name));
+    field(&mut out, "version", codebook.version.as_deref());
+    field(&mut out, "description", codebook.description.as_deref());
+    strings(&mut out, "authors", &codebook.authors);
+    patterns(&mut out, "negative", &codebook.negative);
+    for code in codebook.codes() {
+        out.push_str("\n[[code]]\n");
+        field(&mut out, "id", Some(&code.id));
+        if code.label != code.name() {
+            field(&mut out, "label", Some(&code.label));
+        }
+        field(&mut out, "colour", code.colour.as_deref());
+        field(&mut out, "description", code.description.as_deref());
+        field(&mut out, "include", code.include.as_deref());
+        field(&mut out, "exclude", code.exclude.as_deref());
+        field(&mut out, "memo", code.memo.as_deref());
+        patterns(&mut out, "patterns", &code.patterns);
+        patterns(&mut out, "negative", &code.negative);
+        strings(&mut out, "examples", &code.examples);
+        strings(&mut out, "counterexamples", &code.counterexamples);
+    }
+    out
+}
+
+/// A TOML string literal, in whichever quoting the `toml` crate finds clearest (literal strings
+/// for regexes with backslashes, multi-line strings for text with line breaks).
+fn quoted(text: &str) -> String {
+    ::toml::Value::String(text.to_string()).to_string()
+}
+
+fn field(out: &mut String, key: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        out.push_str(&format!("{key} = {}\n", quoted(value)));
+    }
+}
+
+fn strings(out: &mut String, key: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{key} = [\n"));
+    for value in values {
+        out.push_str(&format!("  {},\n", quoted(value)));
+    }
+    out.push_str("]\n");
+}
+
+fn patterns(out: &mut String, key: &str, values: &[Pattern]) {
+    if values.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{key} = [\n"));
+    for pattern in values {
+        out.push_str(&format!("  {},\n", pattern_item(pattern)));
+    }
+    out.push_str("]\n");
+}
+
+/// A pattern as a bare string when reading it back infers the same kind and it has no options,
+/// else as an inline table.
+fn pattern_item(p: &Pattern) -> String {
+    let plain = p.lang.is_none()
+        && !p.case_sensitive
+        && !p.stem
+        && p.note.is_none()
+        && p.examples.is_empty();
+    if plain && p.kind != PatternKind::Regex && Pattern::infer(p.text.as_str()).kind == p.kind {
+        return quoted(&p.text);
+    }
+    let kind = match p.kind {
+        PatternKind::Phrase => "phrase",
+        PatternKind::Glob => "glob",
+        PatternKind::Regex => "regex",
+    };
+    let mut parts = vec![format!("{kind} = {}", quoted(&p.text))];
+    if let Some(lang) = &p.lang {
+        parts.push(format!("lang = {}", quoted(lang)));
+    }
+    if p.case_sensitive {
+        parts.push("case_sensitive = true".into());
+    }
+    if p.stem {
+        parts.push("stem = true".into());
+    }
+    if let Some(note) = &p.note {
+        parts.push(format!("note = {}", quoted(note)));
+    }
+    match p.examples.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("example = {}", quoted(one))),
+        many => parts.push(format!(
+            "example = [{}]",
+            many.iter()
+                .map(|e| quoted(e))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+    format!("{{ {} }}", parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +496,51 @@ patterns = [{ regex = 'push\s+factors?', note = "plural too" }]
             err.contains("colour \"crimson\"") && err.contains(":10:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_shipped_codebook_survives_writing_and_reading_back() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/codebooks/migration.toml");
+        let original = Codebook::from_path(path).unwrap();
+        let written = to_string(&original);
+        let read = parse(&written, None).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(read.codes(), original.codes());
+        assert_eq!(
+            (
+                &read.name,
+                &read.version,
+                &read.description,
+                &read.authors,
+                &read.negative
+            ),
+            (
+                &original.name,
+                &original.version,
+                &original.description,
+                &original.authors,
+                &original.negative
+            )
+        );
+    }
+
+    #[test]
+    fn awkward_strings_and_every_pattern_option_round_trip() {
+        let code = Code::new(
+            "a/b",
+            "A \"quoted\" label with 'apostrophes'\nand a line break",
+        )
+        .pattern(Pattern::phrase("it's"))
+        .pattern(Pattern::glob("утечк* мозг*").lang("ru"))
+        .pattern(Pattern::phrase("star*").case_sensitive(true))
+        .pattern(Pattern::regex(r#"\bleav(e|ing)\b "'''"#))
+        .pattern(Pattern::phrase("утечка мозгов").lang("ru").stem(true));
+        let codebook = Codebook::builder("T")
+            .code(Code::new("a", "A"))
+            .code(code)
+            .build()
+            .unwrap();
+        let written = to_string(&codebook);
+        let read = parse(&written, None).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(read.codes(), codebook.codes());
     }
 }

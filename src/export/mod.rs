@@ -1,8 +1,11 @@
-//! Writing results: CSV tables, coded excerpts as CSV and JSON Lines, all written atomically.
+//! Writing results: CSV tables, coded excerpts as CSV and JSON Lines, an Excel workbook
+//! ([`xlsx`]), all written atomically.
 //!
 //! Every file is written to a temporary file in the destination folder and renamed into place
 //! when complete, so a reader never sees half a file and a failed run leaves the previous
 //! output intact.
+
+pub mod xlsx;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
