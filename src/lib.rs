@@ -248,7 +248,7 @@ impl AnalysisBuilder {
         for (records, path) in self.manual {
             coding.add_records(records, &self.corpus, path.as_deref())?;
         }
-        let tables = Tables::compute_with(&coding, &self.codebook, self.options);
+        let tables = Tables::compute_in(&coding, &self.codebook, self.options, Some(&self.corpus));
         let crosstabs = self
             .crosstabs
             .iter()

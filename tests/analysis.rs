@@ -325,3 +325,54 @@ fn the_workbook_has_a_sheet_per_table_with_the_csv_rows() {
     let strings = part("xl/sharedStrings.xml");
     assert!(strings.contains("Education as a pull factor"));
 }
+
+#[test]
+fn word_distance_cooccurrence_narrows_passage_cooccurrence_monotonically() {
+    use thematic::analysis::CooccurrenceUnit;
+    let run = |unit: CooccurrenceUnit| {
+        let corpus = Corpus::open(corpus()).unwrap();
+        let codebook = Codebook::from_path(codebook()).unwrap();
+        let analysis = thematic::Analysis::builder(corpus, codebook)
+            .cooccurrence(unit)
+            .roll_up(true)
+            .run()
+            .unwrap();
+        assert_eq!(analysis.tables.options.unit, unit);
+        analysis
+            .tables
+            .cooccurrence
+            .iter()
+            .map(|c| ((c.code_a.to_string(), c.code_b.to_string()), c.passages))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let passage = run(CooccurrenceUnit::Passage);
+    // Every hit of a paragraph is within a million words of every other: the passage counts.
+    assert_eq!(run(CooccurrenceUnit::Words(1_000_000)), passage);
+    let (near, nearer) = (
+        run(CooccurrenceUnit::Words(10)),
+        run(CooccurrenceUnit::Words(0)),
+    );
+    let mut narrowed = 0;
+    for (pair, &both) in &passage {
+        assert!(nearer[pair] <= near[pair] && near[pair] <= both, "{pair:?}");
+        narrowed += usize::from(near[pair] < both);
+    }
+    assert!(
+        narrowed > 10,
+        "a 10-word window separates some pairs that share a paragraph"
+    );
+    // Without the text, the tables say they counted passages.
+    let corpus = Corpus::open(corpus()).unwrap();
+    let codebook = Codebook::from_path(codebook()).unwrap();
+    let coding = Coder::new(&codebook).unwrap().code_corpus(&corpus);
+    let options = TableOptions {
+        unit: CooccurrenceUnit::Words(3),
+        ..TableOptions::default()
+    };
+    assert_eq!(
+        Tables::compute_with(&coding, &codebook, options)
+            .options
+            .unit,
+        CooccurrenceUnit::Passage
+    );
+}

@@ -17,6 +17,7 @@ pub mod agreement;
 pub mod crosstab;
 pub mod evaluate;
 pub mod incidence;
+mod proximity;
 pub mod retrieve;
 pub mod summary;
 
@@ -29,6 +30,7 @@ use serde::Serialize;
 
 use crate::codebook::{Codebook, is_within};
 use crate::coding::Coding;
+use crate::corpus::Corpus;
 pub use incidence::{Incidence, OriginFilter, PassageSet};
 
 /// What counts as "together" for co-occurrence.
@@ -43,6 +45,12 @@ pub enum CooccurrenceUnit {
     /// Both codes within `n` passages of a passage (of the same document): each passage stands
     /// for itself and its `n` neighbours on either side. `Window(0)` is `Passage`.
     Window(usize),
+    /// Both codes in the same passage with hits at most `n` words apart (`Words(0)`: hits that
+    /// touch or overlap), counted in passages. A hand-coded segment, which has no hits, counts
+    /// as one hit over its span. It needs the documents' text: [`Tables::compute_in`] and
+    /// [`Analysis`](crate::Analysis) have it; [`Tables::compute_with`], without text, counts
+    /// by [`CooccurrenceUnit::Passage`] and says so in [`Tables::options`].
+    Words(usize),
 }
 
 impl CooccurrenceUnit {
@@ -52,6 +60,7 @@ impl CooccurrenceUnit {
             CooccurrenceUnit::Passage => "passages",
             CooccurrenceUnit::Document => "documents",
             CooccurrenceUnit::Window(_) => "windows",
+            CooccurrenceUnit::Words(_) => "passages",
         }
     }
 }
@@ -62,6 +71,7 @@ impl fmt::Display for CooccurrenceUnit {
             CooccurrenceUnit::Passage => f.write_str("passage"),
             CooccurrenceUnit::Document => f.write_str("document"),
             CooccurrenceUnit::Window(n) => write!(f, "window:{n}"),
+            CooccurrenceUnit::Words(n) => write!(f, "words:{n}"),
         }
     }
 }
@@ -69,18 +79,19 @@ impl fmt::Display for CooccurrenceUnit {
 impl FromStr for CooccurrenceUnit {
     type Err = crate::Error;
 
-    /// `passage`, `document`, or `window:N` (N passages either side).
+    /// `passage`, `document`, `window:N` (N passages either side) or `words:N` (hits at most N
+    /// words apart in a passage).
     fn from_str(s: &str) -> crate::Result<CooccurrenceUnit> {
+        let number = |prefix: &str| s.strip_prefix(prefix).and_then(|n| n.parse().ok());
         match s {
             "passage" => Ok(CooccurrenceUnit::Passage),
             "document" => Ok(CooccurrenceUnit::Document),
-            _ => s
-                .strip_prefix("window:")
-                .and_then(|n| n.parse().ok())
+            _ => number("window:")
                 .map(CooccurrenceUnit::Window)
+                .or_else(|| number("words:").map(CooccurrenceUnit::Words))
                 .ok_or_else(|| {
                     crate::Error::Invalid(format!(
-                        "unknown co-occurrence unit {s:?}: expected passage, document or window:N"
+                        "unknown co-occurrence unit {s:?}: expected passage, document, window:N or words:N"
                     ))
                 }),
         }
@@ -190,8 +201,29 @@ impl Tables {
         Tables::compute_with(coding, codebook, TableOptions::default())
     }
 
-    /// Computes the tables with the given options.
+    /// Computes the tables with the given options. Without the documents' text, word-distance
+    /// co-occurrence ([`CooccurrenceUnit::Words`]) is counted per passage; use
+    /// [`Tables::compute_in`] for it.
     pub fn compute_with(coding: &Coding, codebook: &Codebook, options: TableOptions) -> Tables {
+        let mut options = options;
+        if let CooccurrenceUnit::Words(_) = options.unit {
+            options.unit = CooccurrenceUnit::Passage;
+        }
+        Tables::compute_in(coding, codebook, options, None)
+    }
+
+    /// Computes the tables with the given options, with the coded documents' text at hand for
+    /// [`CooccurrenceUnit::Words`].
+    pub fn compute_in(
+        coding: &Coding,
+        codebook: &Codebook,
+        options: TableOptions,
+        corpus: Option<&Corpus>,
+    ) -> Tables {
+        let mut options = options;
+        if corpus.is_none() && matches!(options.unit, CooccurrenceUnit::Words(_)) {
+            options.unit = CooccurrenceUnit::Passage;
+        }
         let inc = Incidence::filtered(
             coding,
             codebook,
@@ -240,6 +272,13 @@ impl Tables {
             CooccurrenceUnit::Window(w) => {
                 (inc.sets.iter().map(|s| inc.widen(s, w)).collect(), total)
             }
+            CooccurrenceUnit::Words(_) => (inc.sets.clone(), total),
+        };
+        let near = match (options.unit, corpus) {
+            (CooccurrenceUnit::Words(n), Some(corpus)) => Some(proximity::passages_with_near_hits(
+                coding, corpus, &inc, options, n,
+            )),
+            _ => None,
         };
         let sizes: Vec<usize> = units.iter().map(PassageSet::count).collect();
         let doc_sizes: Vec<usize> = docs.iter().map(PassageSet::count).collect();
@@ -250,7 +289,10 @@ impl Tables {
                 if both_docs == 0 {
                     continue;
                 }
-                let both = units[a].count_and(&units[b]);
+                let both = match &near {
+                    Some(near) => near.get(&(a, b)).copied().unwrap_or(0),
+                    None => units[a].count_and(&units[b]),
+                };
                 let lift = ratio(both * universe, sizes[a] * sizes[b]);
                 cooccurrence.push(Cooccurrence {
                     code_a: inc.codes[a].clone(),

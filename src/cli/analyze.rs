@@ -107,6 +107,9 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         CooccurrenceUnit::Passage => format!("{unit}s coded with both"),
         CooccurrenceUnit::Document => "documents coded with both".to_string(),
         CooccurrenceUnit::Window(n) => format!("{unit}s with both within {n} {unit}s"),
+        CooccurrenceUnit::Words(n) => {
+            format!("{unit}s with hits of both at most {n} words apart")
+        }
     };
     let pair_rows = |pairs: &[&thematic::analysis::Cooccurrence]| -> Vec<Vec<String>> {
         pairs
@@ -127,13 +130,14 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let themes = if t.options.roll_up {
         t.clone()
     } else {
-        Tables::compute_with(
+        Tables::compute_in(
             &analysis.coding,
             &analysis.codebook,
             TableOptions {
                 roll_up: true,
                 ..t.options
             },
+            Some(&analysis.corpus),
         )
     };
     let theme_pairs: Vec<&thematic::analysis::Cooccurrence> = {

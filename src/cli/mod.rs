@@ -439,8 +439,8 @@ struct AnalyzeArgs {
     /// How many co-occurring pairs to print.
     #[arg(long, default_value_t = 10, value_name = "N")]
     top: usize,
-    /// What counts as co-occurring: the same passage, the same document, or window:N (within
-    /// N passages).
+    /// What counts as co-occurring: the same passage, the same document, window:N (within N
+    /// passages), or words:N (hits of both codes at most N words apart in a passage).
     #[arg(long, default_value = "passage", value_name = "UNIT")]
     cooccur: thematic::analysis::CooccurrenceUnit,
     #[command(flatten)]
