@@ -261,3 +261,54 @@ fn kwic_aligns_matches_with_context() {
         .collect();
     assert!(bars.windows(2).all(|w| w[0] == w[1]), "aligned:\n{out}");
 }
+
+#[test]
+fn kwic_from_a_current_index_equals_kwic_from_the_files() {
+    let dir = corpus_copy();
+    let folder = dir.path().to_str().unwrap();
+    let kwic = |pattern: &str, extra: &[&str]| {
+        let mut args = vec![
+            "kwic", pattern, folder, "--format", "jsonl", "--window", "6",
+        ];
+        args.extend(extra);
+        let o = crate::support::thematic(&args, dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stdout(&o), stderr(&o))
+    };
+    // Phrases, globs in Latin and Cyrillic, possessives, digits, ё, and a regex.
+    let patterns: &[(&str, &[&str])] = &[
+        ("brain drain", &[]),
+        ("Kazakhstan", &[]),
+        ("return migration", &[]),
+        ("мигра*", &[]),
+        ("утечк* мозг*", &[]),
+        ("international stud*", &[]),
+        ("2023", &[]),
+        ("еще", &[]),
+        (r"\bdiaspor\w*", &["--regex"]),
+    ];
+    let from_files: Vec<String> = patterns.iter().map(|(p, e)| kwic(p, e).0).collect();
+    assert!(from_files.iter().filter(|o| !o.is_empty()).count() >= 6);
+
+    let codebook = Codebook::from_path(codebook()).unwrap();
+    let mut index = Index::open_or_create(thematic::index::default_path(dir.path())).unwrap();
+    update(&mut index, dir.path(), &codebook);
+    drop(index);
+    for ((pattern, extra), expected) in patterns.iter().zip(&from_files) {
+        let (out, err) = kwic(pattern, extra);
+        assert!(err.contains("read from the index"), "{pattern}: {err}");
+        assert_eq!(&out, expected, "{pattern}");
+    }
+    // A changed file makes the index stale: the files are read again, and the new text found.
+    let changed = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md" || e == "txt"))
+        .unwrap();
+    let mut text = fs::read_to_string(&changed).unwrap();
+    text.push_str("\n\nA zyzzyva paragraph added after indexing.\n");
+    fs::write(&changed, text).unwrap();
+    let (out, err) = kwic("zyzzyva", &[]);
+    assert!(!err.contains("read from the index"), "{err}");
+    assert!(out.contains("zyzzyva"), "{out}");
+}

@@ -160,7 +160,21 @@ fn snippet(text: &str, max: usize) -> String {
     }
 }
 
-pub fn run_kwic(args: KwicArgs) -> anyhow::Result<ExitCode> {
+/// The corpus's index, if there is one and it was built from the files as they are now.
+fn current_index(args: &KwicArgs) -> anyhow::Result<Option<Index>> {
+    let dir = args
+        .index
+        .clone()
+        .unwrap_or_else(|| thematic::index::default_path(&args.corpus));
+    if !dir.join("meta.json").is_file() {
+        return Ok(None);
+    }
+    let index = Index::open(&dir)?;
+    let reader = super::open_reader(&args.corpus)?;
+    Ok(index.is_current(&reader)?.then_some(index))
+}
+
+pub fn run_kwic(args: KwicArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let pattern = if args.regex {
         Pattern::regex(&args.pattern)
     } else {
@@ -169,8 +183,19 @@ pub fn run_kwic(args: KwicArgs) -> anyhow::Result<ExitCode> {
     if let Err(problem) = pattern.validate() {
         bail!("pattern {:?}: {problem}", args.pattern);
     }
-    let corpus = super::open_corpus(&args.corpus)?;
-    let lines = Concordance::new(pattern, args.window).find(&corpus)?;
+    let concordance = Concordance::new(pattern, args.window);
+    let lines = match current_index(&args)? {
+        Some(index) => {
+            let documents = index.stored_documents(&concordance.required_words())?;
+            progress.note(format_args!(
+                "note: read from the index {} ({} candidate documents)",
+                index.path().display(),
+                documents.len()
+            ));
+            concordance.find_in(documents.iter())?
+        }
+        None => concordance.find(&super::open_corpus(&args.corpus)?)?,
+    };
     let lines = Concordance::sorted(
         lines,
         match args.sort {

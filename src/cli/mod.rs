@@ -372,6 +372,11 @@ struct KwicArgs {
     /// Output format.
     #[arg(long, short, default_value = "table", value_enum)]
     format: RetrieveFormat,
+    /// The corpus's index (default CORPUS/.thematic/index). When it is current (built from the
+    /// files as they are now), the concordance reads its stored text, and only the documents
+    /// the index says can match, instead of reading every file.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -539,7 +544,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Index(args) => index::run_index(args, &progress),
         Command::Search(args) => index::run_search(args, &progress),
-        Command::Kwic(args) => index::run_kwic(args),
+        Command::Kwic(args) => index::run_kwic(args, &progress),
         Command::Merge(args) => merge::run(args),
     }
 }

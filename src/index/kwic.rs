@@ -126,6 +126,27 @@ impl Concordance {
         out
     }
 
+    /// Lowercase ASCII words every match must contain, for narrowing the documents to scan with
+    /// an index ([`Index::stored_documents`](super::Index::stored_documents)): the literal words
+    /// of a phrase or glob that are plain ASCII letters (other words and regexes give none, since
+    /// the index's words and the matcher's could differ on them: digits, `ё`, apostrophes).
+    pub fn required_words(&self) -> Vec<String> {
+        use crate::codebook::PatternKind;
+        if self.pattern.kind == PatternKind::Regex || self.pattern.stem {
+            return Vec::new();
+        }
+        let mut words: Vec<String> = self
+            .pattern
+            .text
+            .split_whitespace()
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
     /// Orders concordance lines.
     pub fn sorted(mut lines: Vec<KwicLine>, by: SortBy) -> Vec<KwicLine> {
         match by {

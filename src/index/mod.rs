@@ -281,6 +281,71 @@ impl Index {
         Ok(state.codebook == fingerprint(codebook) && state.unit == unit.to_string())
     }
 
+    /// Does the index hold `reader`'s corpus as it is now: the same documents, from files of the
+    /// same size and modification time? Then its stored passages can stand in for the files
+    /// ([`Index::stored_documents`]) without reading or extracting them again.
+    pub fn is_current(&self, reader: &CorpusReader) -> Result<bool> {
+        let state = self.state()?;
+        if state.version != SCHEMA_VERSION || state.documents.len() != reader.entries().len() {
+            return Ok(false);
+        }
+        Ok(reader.entries().iter().all(|entry| {
+            state.documents.get(&*entry.id).is_some_and(|d| {
+                d.file == entry.relative && (d.size, d.modified) == file_stamp(&entry.path)
+            })
+        }))
+    }
+
+    /// The documents, rebuilt from their stored passages, that have a passage holding every
+    /// one of `words` (lowercase ASCII words; a word also counts where an apostrophe joins it
+    /// to more letters, as in "Kazakhstan's"); all documents when `words` is empty. In id order.
+    ///
+    /// The rebuilt text has each passage at its character offsets with line breaks between
+    /// them, so offsets, words and passages are those of the document as read.
+    pub fn stored_documents(&self, words: &[String]) -> Result<Vec<Document>> {
+        use tantivy::query::{BooleanQuery, Occur, Query, RegexQuery};
+        let searcher = self
+            .inner
+            .reader()
+            .map_err(|e| index_error(&self.path, e))?
+            .searcher();
+        let ids: Vec<String> = if words.is_empty() {
+            self.state()?.documents.into_keys().collect()
+        } else {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for word in words {
+                if !word.chars().all(|c| c.is_ascii_lowercase()) {
+                    return Err(Error::Invalid(format!(
+                        "index word {word:?} is not a lowercase ASCII word"
+                    )));
+                }
+                let apostrophe = "['’ʼ]";
+                let pattern = format!("(.*{apostrophe})?{word}({apostrophe}.*)?");
+                let query = RegexQuery::from_pattern(&pattern, self.fields.text)
+                    .map_err(|e| index_error(&self.path, e))?;
+                clauses.push((Occur::Must, Box::new(query)));
+            }
+            let addresses = searcher
+                .search(
+                    &BooleanQuery::new(clauses),
+                    &tantivy::collector::DocSetCollector,
+                )
+                .map_err(|e| index_error(&self.path, e))?;
+            let mut ids = std::collections::BTreeSet::new();
+            for address in addresses {
+                let stored = Stored(self.fetch(&searcher, address)?);
+                ids.extend(stored.text(self.fields.doc));
+            }
+            ids.into_iter().collect()
+        };
+        ids.iter()
+            .map(|id| {
+                let passages = self.stored_passages(&searcher, id)?;
+                Ok(rebuilt_document(id, &passages))
+            })
+            .collect()
+    }
+
     /// Brings the index up to date with the corpus: new and changed documents are (re)indexed,
     /// deleted ones removed, and everything re-coded if the codebook or unit changed. `progress`
     /// is called with (documents done, documents in all). One commit at the end.
@@ -626,6 +691,26 @@ struct StoredPassage {
     span: (usize, usize),
     text: String,
     meta: StoredMeta,
+}
+
+/// A document from its stored passages: each passage's text at its character span, the gaps
+/// (blank lines between paragraphs, spaces between sentences) as line breaks.
+fn rebuilt_document(id: &str, passages: &[StoredPassage]) -> Document {
+    let mut text = String::new();
+    let mut chars = 0;
+    for p in passages {
+        let gap = p.span.0.saturating_sub(chars);
+        text.extend(std::iter::repeat_n('\n', gap));
+        text.push_str(&p.text);
+        chars += gap + p.text.chars().count();
+    }
+    let mut doc = Document::new(id, text);
+    if let Some(first) = passages.first() {
+        doc.metadata.title = first.meta.title.clone();
+        doc.metadata.year = first.meta.year.and_then(|y| i32::try_from(y).ok());
+        doc.metadata.kind = first.meta.kind.clone();
+    }
+    doc
 }
 
 /// Size and modification time (nanoseconds since the epoch) of a file, zeros if unknown.
