@@ -66,6 +66,9 @@
 //! * [`coding`]: coded segments, the auto-coder, the JSON Lines record.
 //! * [`analysis`]: frequencies, co-occurrence, codes by document.
 //! * [`export`]: CSV and JSON Lines, written atomically.
+//! * [`refi`]: REFI-QDA codebooks (`.qdc`) and projects (`.qdpx`), to and from ATLAS.ti, MAXQDA,
+//!   NVivo, QualCoder and Taguette.
+//! * [`report`]: the HTML report, one self-contained page with charts, tables and excerpts.
 //!
 //! Offsets are always `[start, end)` in characters (Unicode scalar values) of a document's
 //! stored text: its file's text with CRLF turned into LF, in Unicode NFC.
@@ -81,6 +84,8 @@ pub mod export;
 pub mod index;
 pub mod lang;
 pub mod matcher;
+pub mod refi;
+pub mod report;
 pub mod segment;
 pub mod stem;
 pub mod text;
@@ -131,7 +136,8 @@ impl Analysis {
 
     /// Writes the outputs into `dir`, atomically: [`export::OUTPUT_FILES`], the co-occurrence
     /// matrix, one crosstab per field asked for, the workbook `results.xlsx` (a sheet per table,
-    /// see [`export::xlsx`]) and every table as JSON (`tables.json`).
+    /// see [`export::xlsx`]), the HTML report `report.html` (see [`report`]) and every table as
+    /// JSON (`tables.json`).
     pub fn write(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         let mut written = export::write_outputs(
@@ -157,6 +163,9 @@ impl Analysis {
         let workbook = dir.join("results.xlsx");
         export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))?;
         written.push(workbook);
+        let html = dir.join("report.html");
+        export::write_atomic(&html, |w| report::write_report(self, w))?;
+        written.push(html);
         let json = dir.join("tables.json");
         export::write_atomic(&json, |w| {
             let value = serde_json::json!({

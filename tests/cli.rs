@@ -497,3 +497,82 @@ fn dictionaries_convert_to_codebooks_that_code_the_same() {
         "{toml}"
     );
 }
+
+#[test]
+fn refi_export_then_import_gives_back_the_coding() {
+    let dir = tempfile::tempdir().unwrap();
+    let (qdc, qdpx) = (dir.path().join("m.qdc"), dir.path().join("m.qdpx"));
+    let out = dir.path().join("out");
+    let o = thematic(
+        &[
+            "analyze",
+            "corpus",
+            "--out",
+            out.to_str().unwrap(),
+            "--qdc",
+            qdc.to_str().unwrap(),
+            "--qdpx",
+            qdpx.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The codebook converts back to TOML with every code.
+    let converted = thematic(&["codebook", "convert", qdc.to_str().unwrap()], &root());
+    assert!(converted.status.success(), "{}", stderr(&converted));
+    assert_eq!(stdout(&converted).matches("[[code]]").count(), 22);
+    // The project imports into a corpus folder, a codebook and manual codings that agree
+    // perfectly with coding the imported corpus afresh.
+    let imported = dir.path().join("imported");
+    let o = thematic(
+        &[
+            "import",
+            qdpx.to_str().unwrap(),
+            "-o",
+            imported.to_str().unwrap(),
+        ],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("5 documents") && stderr(&o).contains("22 codes"),
+        "{}",
+        stderr(&o)
+    );
+    let auto = dir.path().join("auto.jsonl");
+    let o = thematic(
+        &["code", imported.join("corpus").to_str().unwrap()],
+        &root(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    fs::write(&auto, &o.stdout).unwrap();
+    let manual = imported.join("codings.jsonl");
+    assert_eq!(
+        fs::read_to_string(&manual).unwrap().lines().count(),
+        String::from_utf8_lossy(&o.stdout).lines().count()
+    );
+    let agree = thematic(
+        &[
+            "agree",
+            manual.to_str().unwrap(),
+            auto.to_str().unwrap(),
+            "--corpus",
+            imported.join("corpus").to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+        &root(),
+    );
+    assert!(agree.status.success(), "{}", stderr(&agree));
+    let table = stdout(&agree);
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(rows.len() >= 22, "{table}");
+    for row in rows {
+        assert_eq!(row[4], "1.000000", "percent agreement: {table}");
+        assert!(row[5] == "1.000000" || row[5].is_empty(), "kappa: {table}");
+    }
+}

@@ -8,5 +8,7 @@ mod cli;
 mod index;
 mod ingest;
 mod properties;
+mod refi;
+mod report;
 mod shipped;
 mod support;

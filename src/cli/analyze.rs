@@ -177,9 +177,14 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     out.flush()?;
     drop(out);
 
-    let written = analysis
+    let mut written = analysis
         .write(&args.out)
         .with_context(|| format!("writing the results into {}", args.out.display()))?;
+    written.extend(super::exchange::write_refi(
+        &analysis,
+        args.qdc.as_deref(),
+        args.qdpx.as_deref(),
+    )?);
     let names: Vec<String> = written
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))

@@ -5,6 +5,7 @@ mod analyze;
 mod code;
 mod codebook;
 mod evaluate;
+mod exchange;
 mod index;
 mod merge;
 mod output;
@@ -153,7 +154,9 @@ enum Command {
     ///
     /// Prints the frequency table and the strongest co-occurrences, and writes
     /// frequencies.csv, cooccurrence.csv, code_by_document.csv, excerpts.csv and
-    /// excerpts.jsonl into the output folder (each replaced atomically).
+    /// excerpts.jsonl into the output folder (each replaced atomically), and report.html: the
+    /// whole analysis on one self-contained page (charts, tables, highlighted excerpts) to open
+    /// in any browser, offline.
     Analyze(AnalyzeArgs),
     /// Stream coded segments to stdout, one record per (passage, code).
     Code(CodeArgs),
@@ -195,6 +198,20 @@ enum Command {
     /// under Spark's RDD.pipe); the merged tables equal those of one run over all the
     /// documents, as long as no document is split between shards.
     Merge(MergeArgs),
+    /// Export the coded project and the codebook in the REFI-QDA formats that NVivo, ATLAS.ti,
+    /// MAXQDA, QualCoder and Taguette open.
+    ///
+    /// --qdc writes the codebook (hierarchy, labels, definitions, colours); --qdpx the project:
+    /// the documents' text, the codes, and every coded segment (automatic ones under the user
+    /// "thematic (codebook …)", manual ones under their coder) with its memo.
+    Export(ExportArgs),
+    /// Import a REFI-QDA codebook (.qdc) or project (.qdpx) from a QDA package.
+    ///
+    /// A codebook becomes TOML (to standard output, or OUT/codebook.toml). A project becomes a
+    /// folder thematic reads: OUT/corpus/ (the texts and a corpus.toml), OUT/codebook.toml and
+    /// OUT/codings.jsonl, the team's codings as manual records by their coders, to compare
+    /// with the automatic coding (`thematic agree`) or to use as a gold standard.
+    Import(ImportArgs),
     /// Evaluate the codebook against a hand-coded gold standard.
     ///
     /// Per code: precision, recall, F1 and kappa of the automatic coding against the gold
@@ -461,6 +478,13 @@ struct AnalyzeArgs {
     /// crosstab_FIELD.csv. Repeatable.
     #[arg(long = "by", value_name = "FIELD")]
     by: Vec<String>,
+    /// Also write the coded project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti,
+    /// MAXQDA or QualCoder.
+    #[arg(long, value_name = "FILE")]
+    qdpx: Option<PathBuf>,
+    /// Also write the codebook as a REFI-QDA codebook (.qdc).
+    #[arg(long, value_name = "FILE")]
+    qdc: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -487,6 +511,32 @@ struct CodeArgs {
     /// engines that pipe records through a command (Spark's RDD.pipe) can run it.
     #[arg(long, conflicts_with = "corpus")]
     stdin: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Write the codebook as a REFI-QDA codebook (.qdc).
+    #[arg(long, value_name = "FILE")]
+    qdc: Option<PathBuf>,
+    /// Write the coded project as a REFI-QDA project (.qdpx).
+    #[arg(long, value_name = "FILE")]
+    qdpx: Option<PathBuf>,
+    /// Manual codings to include beside the automatic ones: JSON Lines of coded segments.
+    /// Repeatable.
+    #[arg(long = "codings", value_name = "FILE")]
+    codings: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The REFI-QDA file: a codebook (.qdc) or a project (.qdpx, or MAXQDA's bare .qde).
+    file: PathBuf,
+    /// Where to write: for a codebook, OUT/codebook.toml (standard output if not given); for a
+    /// project, the folder OUT (default: the file's name without its extension).
+    #[arg(long, short, value_name = "OUT")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -546,6 +596,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => index::run_search(args, &progress),
         Command::Kwic(args) => index::run_kwic(args, &progress),
         Command::Merge(args) => merge::run(args),
+        Command::Export(args) => exchange::export(args, &progress),
+        Command::Import(args) => exchange::import(args, &progress),
     }
 }
 

@@ -160,9 +160,16 @@ impl Codebook {
     }
 
     /// Reads a codebook file: `.toml` in the full format, `.json`, `.yaml` or `.yml` as a plain
-    /// dictionary (quanteda's shape), `.dic` as a LIWC dictionary.
+    /// dictionary (quanteda's shape), `.dic` as a LIWC dictionary, `.qdc` as a REFI-QDA
+    /// codebook (codes and definitions, no patterns).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Codebook> {
         let path = path.as_ref();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("qdc"))
+        {
+            return crate::refi::read_codebook(path);
+        }
         let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let ext = path
             .extension()
@@ -175,7 +182,7 @@ impl Codebook {
             Some("dic") => dictionary::parse_liwc(&source, Some(path)),
             _ => Err(Error::Codebook(Box::new(
                 Diagnostic::new(
-                    "unknown codebook format: expected a .toml codebook, a .json, .yaml or .yml dictionary (quanteda), or a LIWC .dic",
+                    "unknown codebook format: expected a .toml codebook, a .json, .yaml or .yml dictionary (quanteda), a LIWC .dic, or a REFI-QDA .qdc",
                 )
                 .with_path(Some(path)),
             ))),

@@ -277,7 +277,7 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
     Ok(codebook)
 }
 
-/// Writes `codebook` in the TOML format, so that [`parse`] reads back an equal codebook: codes
+/// Writes `codebook` in the TOML format, so that reading it back gives an equal codebook: codes
 /// in codebook order, each field written only when set, bare strings for patterns that need no
 /// options. Used to convert dictionaries and REFI-QDA codebooks into editable codebooks.
 pub fn to_string(codebook: &Codebook) -> String {
