@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("codebook size");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(10);
-    for phrases in [100, 1_000, 10_000] {
+    for phrases in [100, 1_000, 3_000, 10_000] {
         let matcher = Matcher::new(&codebook(&text, phrases)).unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(phrases), &matcher, |b, m| {
             let mut scratch = Scratch::default();

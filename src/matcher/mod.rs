@@ -2,7 +2,9 @@
 //!
 //! * **Phrases** and the literal core of every **glob** go into one Aho-Corasick automaton, run
 //!   once over the passage's [folded](fold) text and reporting every occurrence, overlapping ones
-//!   included. Word boundaries are checked on these candidates only.
+//!   included. Word boundaries are checked on these candidates only. From a few thousand plain
+//!   phrases on, whose DFA would outgrow the caches, the phrases are instead looked up word by
+//!   word in a hash table of their first words, at a cost that does not grow with their number.
 //! * **Globs** whose literal core occurred are confirmed with their own regex on the original
 //!   text.
 //! * **Regexes** join the automaton through the literals one of which every match holds (see
@@ -15,6 +17,7 @@
 //! phrase nested in a longer one (`visa` in `investor visa`) is counted once.
 
 pub mod fold;
+mod phrases;
 pub mod prefilter;
 pub mod stemmed;
 
@@ -33,6 +36,11 @@ pub type PatternId = u32;
 
 /// Up to this many literals the automaton is a DFA.
 const DFA_LITERAL_LIMIT: usize = 20_000;
+
+/// From this many plain phrases on, phrases are matched word by word through a hash table of
+/// their first words ([`phrases`]) rather than by the automaton, whose DFA then outgrows the
+/// caches. Below it the automaton is faster.
+const PHRASE_TABLE_MIN: usize = 2_500;
 
 /// Owner of a pattern that applies to every code (codebook-wide negatives).
 const EVERY_CODE: u32 = u32::MAX;
@@ -98,6 +106,8 @@ pub struct CodeHits<'a> {
 pub struct Matcher {
     patterns: Vec<CompiledPattern>,
     automaton: Option<AhoCorasick>,
+    /// Plain phrases of a large dictionary, matched word by word instead of by the automaton.
+    phrases: Option<phrases::PhraseTable>,
     /// For each literal of the automaton, the phrases and globs it stands for.
     targets: Vec<Vec<PatternId>>,
     /// Regexes with no literal prefilter: they run on every passage.
@@ -162,6 +172,12 @@ struct RawHit {
 impl Matcher {
     /// Compiles every pattern of `codebook`.
     pub fn new(codebook: &Codebook) -> Result<Matcher> {
+        Matcher::build(codebook, PHRASE_TABLE_MIN)
+    }
+
+    /// Compiles `codebook`, matching plain phrases through the phrase table when there are at
+    /// least `table_min` of them.
+    fn build(codebook: &Codebook, table_min: usize) -> Result<Matcher> {
         let mut patterns = Vec::new();
         let mut add = |owner: u32, negative: bool, p: &Pattern| -> Result<()> {
             let stemmed = if p.stem {
@@ -220,11 +236,31 @@ impl Matcher {
             }
         }
 
+        let in_table = |p: &CompiledPattern| {
+            p.kind == PatternKind::Phrase
+                && p.stemmed.is_none()
+                && p.anchors.len() == 1
+                && phrases::PhraseTable::takes(&p.anchors[0])
+        };
+        let table = if patterns.iter().filter(|p| in_table(p)).count() >= table_min {
+            let mut table = phrases::PhraseTable::default();
+            for (id, p) in patterns.iter().enumerate() {
+                if in_table(p) {
+                    table.insert(&p.anchors[0], id as PatternId);
+                }
+            }
+            Some(table)
+        } else {
+            None
+        };
         let mut literals: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<PatternId>> = Vec::new();
         let mut literal_index = std::collections::HashMap::new();
         let mut unfiltered = Vec::new();
         for (id, p) in patterns.iter().enumerate() {
+            if table.is_some() && in_table(p) {
+                continue;
+            }
             if p.anchors.is_empty() {
                 unfiltered.push(id as PatternId);
                 continue;
@@ -265,6 +301,7 @@ impl Matcher {
         Ok(Matcher {
             patterns,
             automaton,
+            phrases: table,
             targets,
             unfiltered,
             code_count: codebook.codes().len(),
@@ -371,8 +408,26 @@ impl Matcher {
         s.applied.clear();
         s.lang = lang;
 
-        if let Some(automaton) = &self.automaton {
+        if self.automaton.is_some() || self.phrases.is_some() {
             s.folded.fold(passage);
+        }
+        if let Some(table) = &self.phrases {
+            let folded = s.folded.text();
+            table.for_each_match(folded, |id, start, end| {
+                let p = &self.patterns[id as usize];
+                record_phrase(
+                    p,
+                    id,
+                    passage,
+                    &s.folded,
+                    start,
+                    end,
+                    &mut s.lang,
+                    &mut s.found,
+                );
+            });
+        }
+        if let Some(automaton) = &self.automaton {
             let folded = s.folded.text();
             for m in automaton.find_overlapping_iter(folded) {
                 for &id in &self.targets[m.pattern().as_usize()] {
@@ -399,15 +454,16 @@ impl Matcher {
                     if !is_whole_word(folded, m.start(), m.end()) {
                         continue;
                     }
-                    if !lang_ok(p, passage, &mut s.lang) {
-                        continue;
-                    }
-                    let start = s.folded.to_original(passage, m.start(), true);
-                    let end = s.folded.to_original(passage, m.end(), false);
-                    if p.case_sensitive && !same_words(&passage[start..end], &p.text) {
-                        continue;
-                    }
-                    s.found.record(p, id, start, end);
+                    record_phrase(
+                        p,
+                        id,
+                        passage,
+                        &s.folded,
+                        m.start(),
+                        m.end(),
+                        &mut s.lang,
+                        &mut s.found,
+                    );
                 }
             }
         }
@@ -539,6 +595,31 @@ impl Matcher {
             i = j;
         }
     }
+}
+
+/// Records a whole-word occurrence of a phrase at `[start, end)` of the folded passage, if the
+/// passage's language and, for a case-sensitive phrase, the original's case agree.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn record_phrase(
+    p: &CompiledPattern,
+    id: PatternId,
+    passage: &str,
+    folded: &Folded,
+    start: usize,
+    end: usize,
+    lang: &mut Option<Option<&'static str>>,
+    found: &mut Found,
+) {
+    if !lang_ok(p, passage, lang) {
+        return;
+    }
+    let start = folded.to_original(passage, start, true);
+    let end = folded.to_original(passage, end, false);
+    if p.case_sensitive && !same_words(&passage[start..end], &p.text) {
+        return;
+    }
+    found.record(p, id, start, end);
 }
 
 /// Records every non-empty match of a user regex (the first is enough for a negative one).
@@ -787,5 +868,117 @@ mod tests {
         let found = m.find(text, &mut s);
         let h = found[0].hits[0];
         assert_eq!(&text[h.start..h.end], "Brain \t\n Drain");
+    }
+
+    mod phrase_table {
+        use super::*;
+        use proptest::prelude::*;
+
+        const WORDS: &[&str] = &[
+            "brain",
+            "Brain",
+            "drain",
+            "drains",
+            "brain-drain",
+            "it's",
+            "return",
+            "RETURN",
+            "migration",
+            "утечка",
+            "Утечка",
+            "мозгов",
+            "ещё",
+            "еще",
+            "ақыл-ой",
+            "кетуі",
+            "x_y",
+            "2023",
+            "3.5",
+            "the",
+            "of",
+        ];
+        const SEPARATORS: &[&str] = &[" ", "  ", "\n", ", ", "-", "; ", "\t", " — "];
+
+        fn codebook() -> Codebook {
+            let phrases = [
+                "brain drain",
+                "brain",
+                "drain",
+                "brain-drain",
+                "it's",
+                "return migration",
+                "утечка мозгов",
+                "еще",
+                "ақыл-ой кетуі",
+                "x_y",
+                "2023",
+                "the brain",
+                "of the",
+            ];
+            let mut first = Code::new("a", "a");
+            for p in phrases {
+                first.patterns.push(Pattern::phrase(p));
+            }
+            first
+                .patterns
+                .push(Pattern::phrase("Return").case_sensitive(true));
+            first.patterns.push(Pattern::phrase("migration").lang("en"));
+            let mut second = Code::new("b", "b");
+            second.patterns.push(Pattern::phrase("drain"));
+            second.patterns.push(Pattern::glob("утечк* мозг*"));
+            second.patterns.push(Pattern::regex(r"\bbrain\s+drains?\b"));
+            second.negative.push(Pattern::phrase("of the"));
+            Codebook::builder("t")
+                .code(first)
+                .code(second)
+                .build()
+                .unwrap()
+        }
+
+        fn found(m: &Matcher, text: &str) -> Vec<(usize, Vec<Hit>)> {
+            let mut s = Scratch::default();
+            m.find(text, &mut s)
+                .into_iter()
+                .map(|c| (c.code, c.hits.to_vec()))
+                .collect()
+        }
+
+        proptest! {
+            /// Word by word through the table or by the automaton: the same hits.
+            #[test]
+            fn the_table_finds_what_the_automaton_finds(
+                parts in prop::collection::vec((0..WORDS.len(), 0..SEPARATORS.len()), 0..40)
+            ) {
+                let text: String = parts.iter().map(|&(w, s)| format!("{}{}", WORDS[w], SEPARATORS[s])).collect();
+                let codebook = codebook();
+                let table = Matcher::build(&codebook, 1).unwrap();
+                let automaton = Matcher::build(&codebook, usize::MAX).unwrap();
+                prop_assert!(table.phrases.is_some() && automaton.phrases.is_none());
+                prop_assert_eq!(found(&table, &text), found(&automaton, &text), "{:?}", text);
+            }
+        }
+
+        #[test]
+        fn the_shipped_corpus_is_coded_alike_both_ways() {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let codebook = Codebook::from_path(root.join("codebooks/migration.toml")).unwrap();
+            let corpus = crate::Corpus::open(root.join("corpus")).unwrap();
+            let table = Matcher::build(&codebook, 1).unwrap();
+            let automaton = Matcher::build(&codebook, usize::MAX).unwrap();
+            let mut passages = 0;
+            for doc in corpus.documents() {
+                for p in doc.passages(crate::Unit::Paragraph) {
+                    let text = &doc.text[p.byte_start..p.byte_end];
+                    assert_eq!(
+                        found(&table, text),
+                        found(&automaton, text),
+                        "{}: {text}",
+                        doc.id
+                    );
+                    passages += 1;
+                }
+            }
+            assert!(passages > 400);
+        }
     }
 }
