@@ -324,3 +324,25 @@ fn the_bench_edge_cases_count_as_the_peers_do() {
         );
     }
 }
+
+#[test]
+fn every_cyrillic_pattern_of_the_shipped_codebook_carries_an_example() {
+    // Inflected languages are where a pattern most easily matches nothing real: each Russian,
+    // Kazakh and Ukrainian pattern must show a sentence it codes (`codebook check` runs them).
+    let codebook = thematic::Codebook::from_path(codebook()).unwrap();
+    let mut cyrillic = 0;
+    for code in codebook.codes() {
+        for p in &code.patterns {
+            if p.text.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)) {
+                cyrillic += 1;
+                assert!(
+                    !p.examples.is_empty(),
+                    "code {}: pattern {:?} has no example",
+                    code.id,
+                    p.text
+                );
+            }
+        }
+    }
+    assert!(cyrillic >= 200, "{cyrillic} Cyrillic patterns");
+}
