@@ -116,7 +116,15 @@ fn build(dictionary: Dictionary, path: Option<&Path>) -> Result<Codebook> {
     }
     let mut codes = Vec::new();
     walk(&mut codes, "", dictionary.0);
-    let mut builder = Codebook::builder(name);
+    assemble(Codebook::builder(name), codes, path)
+}
+
+/// Builds the codebook of `codes`, pointing any fault at `path`.
+fn assemble(
+    mut builder: super::CodebookBuilder,
+    codes: Vec<Code>,
+    path: Option<&Path>,
+) -> Result<Codebook> {
     for code in codes {
         builder = builder.code(code);
     }
@@ -329,17 +337,7 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
             unusable.join(", ")
         ));
     }
-    let mut builder = Codebook::builder(name).description(description);
-    for code in codes {
-        builder = builder.code(code);
-    }
-    builder.build().map_err(|e| match e {
-        Error::Codebook(mut d) => {
-            d.path = path.map(Path::to_path_buf);
-            Error::Codebook(d)
-        }
-        other => other,
-    })
+    assemble(Codebook::builder(name).description(description), codes, path)
 }
 
 /// An entry line's word (or phrase) and the category fields after it: split at the first tab
