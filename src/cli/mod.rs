@@ -421,7 +421,8 @@ struct Input {
     /// corpus.toml), or one file.
     #[arg(default_value = "corpus")]
     corpus: PathBuf,
-    /// The codebook: .toml, or a plain .json / .yaml dictionary of code → phrases.
+    /// The codebook: .toml, a quanteda .yaml / .json dictionary of code → phrases, a LIWC .dic,
+    /// or a REFI-QDA .qdc (codes only).
     #[arg(
         long,
         short,
