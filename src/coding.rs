@@ -13,7 +13,7 @@
 //! Offsets are characters of the document's stored text, `[start, end)`. Optional keys, left
 //! out when empty: `coder` (manual codings), `memo`, `lang` (the passage's detected language),
 //! `pages` (`[first, last]`, 1-based, for documents with pages: PDFs) and `section` (the heading
-//! the passage falls under, for Markdown, HTML and DOCX).
+//! the passage falls under: Markdown, HTML and DOCX headings, PDF outlines).
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};

@@ -157,6 +157,47 @@ fn cyrillic_pdfs_keep_every_kazakh_letter() {
 }
 
 #[test]
+fn pdf_outlines_become_sections_that_start_at_their_headings() {
+    for (id, titles) in [
+        (
+            "policy_en",
+            &["Annotation", "Introduction", "Analysis of Literature"][..],
+        ),
+        (
+            "two_columns",
+            &["Introduction", "Data and methods", "Discussion and results"][..],
+        ),
+    ] {
+        let d = doc(id);
+        let chars: Vec<char> = d.text.chars().collect();
+        for title in titles {
+            let section = d
+                .sections
+                .iter()
+                .find(|s| s.title == *title)
+                .unwrap_or_else(|| panic!("{id}: no section {title:?} in {:?}", d.sections));
+            let at: String = chars[section.start..]
+                .iter()
+                .take(title.chars().count())
+                .collect();
+            assert_eq!(at, *title, "{id}");
+        }
+        assert!(
+            d.sections.windows(2).all(|w| w[0].start <= w[1].start),
+            "{id}"
+        );
+    }
+    let ru = doc("policy_ru");
+    let last = ru.sections.last().unwrap();
+    assert!(
+        last.title.starts_with("МИГРАЦИЯ КАЗАХСТАНСКОЙ МОЛОДЕЖИ"),
+        "{:?}",
+        ru.sections
+    );
+    assert_eq!(ru.pages_of(last.start, last.start + 1), Some((2, 2)));
+}
+
+#[test]
 fn coded_pdf_passages_carry_their_pages() {
     let en = &doc("policy_en");
     let passages = en.passages(thematic::Unit::Paragraph);

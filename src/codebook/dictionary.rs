@@ -337,7 +337,11 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
             unusable.join(", ")
         ));
     }
-    assemble(Codebook::builder(name).description(description), codes, path)
+    assemble(
+        Codebook::builder(name).description(description),
+        codes,
+        path,
+    )
 }
 
 /// An entry line's word (or phrase) and the category fields after it: split at the first tab

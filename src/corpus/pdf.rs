@@ -21,7 +21,8 @@
 //! ligatures expanded, repeated headers and footers and bare page numbers removed, lines of a
 //! paragraph joined (re-joining hyphenated words unless the document itself spells the word
 //! with a hyphen), a paragraph broken by a page break joined again, and each page's starting
-//! offset recorded so that every passage can be cited by page.
+//! offset recorded so that every passage can be cited by page. The outline (bookmarks), where
+//! the PDF has one, gives the sections: each starts where its title is printed on its page.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::loader::{Loaded, Loader};
-use super::{Metadata, normalize};
+use super::{Metadata, Section, normalize};
 use crate::error::{Error, Result};
 
 /// The hidden first argument that makes the `thematic` executable act as the PDF extractor.
@@ -318,11 +319,12 @@ impl Loader for PdfLoader {
                 if page_count == 1 { "" } else { "s" }
             )));
         }
+        let sections = outline_sections(&text, &pages, &extracted.outline);
         Ok(Loaded {
             text,
             metadata,
             pages,
-            sections: Vec::new(),
+            sections,
         })
     }
 }
@@ -342,6 +344,10 @@ pub struct Extracted {
     pub keywords: Option<String>,
     /// Its CreationDate, as written.
     pub created: Option<String>,
+    /// The outline (bookmarks): level (1 for the top), title and 1-based page of each entry,
+    /// in document order.
+    #[serde(default)]
+    pub outline: Vec<(u8, String, usize)>,
 }
 
 impl Extracted {
@@ -446,6 +452,15 @@ fn extract_in_process(
             .map_err(|e| classify(format!("decryption: {e}")))?;
     }
     let mut extracted = info(&doc);
+    // A document without an outline, or with a broken one, simply has no sections.
+    if let Ok(toc) = doc.get_toc() {
+        extracted.outline = toc
+            .toc
+            .into_iter()
+            .filter(|entry| !entry.title.trim().is_empty() && entry.page > 0)
+            .map(|entry| (entry.level.clamp(1, 6) as u8, entry.title, entry.page))
+            .collect();
+    }
     for (number, _) in doc.get_pages() {
         let mut text = String::new();
         pdf_extract::output_doc_page(
@@ -706,6 +721,69 @@ pub fn assemble(pages: Vec<String>) -> (String, Vec<usize>) {
         *start = (*start).min(total);
     }
     (text, starts)
+}
+
+/// Sections from the PDF's outline: each entry starts where its title appears on its page in
+/// the assembled text (compared word by word, ignoring case), or at the top of the page when
+/// the title is not found there. Starts never go backwards, so the sections stay in order.
+fn outline_sections(text: &str, pages: &[usize], outline: &[(u8, String, usize)]) -> Vec<Section> {
+    if outline.is_empty() || pages.is_empty() {
+        return Vec::new();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut sections = Vec::new();
+    let mut floor = 0;
+    for (level, title, page) in outline {
+        let Some(&page_start) = pages.get(page - 1) else {
+            continue;
+        };
+        let page_end = pages.get(*page).copied().unwrap_or(chars.len());
+        let from = page_start.max(floor);
+        let start = find_words(&chars, from, page_end.max(from), title).unwrap_or(from);
+        let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+        sections.push(Section {
+            start,
+            level: *level,
+            title,
+        });
+        floor = start;
+    }
+    sections
+}
+
+/// The first character offset in `chars[from..to]` where the words of `title` occur in order,
+/// separated by whitespace, ignoring case.
+fn find_words(chars: &[char], from: usize, to: usize, title: &str) -> Option<usize> {
+    let wanted: Vec<char> = title
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect();
+    if wanted.is_empty() {
+        return None;
+    }
+    let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
+    (from..to).find(|&start| {
+        let mut at = start;
+        for &w in &wanted {
+            if w == ' ' {
+                if !chars.get(at).is_some_and(|c| c.is_whitespace()) {
+                    return false;
+                }
+                while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+                    at += 1;
+                }
+                continue;
+            }
+            if chars.get(at).map(|&c| lower(c)) != Some(w) {
+                return false;
+            }
+            at += 1;
+        }
+        true
+    })
 }
 
 /// One page's lines: ligatures expanded, soft hyphens and control characters dropped, NFC,
@@ -1063,5 +1141,25 @@ mod tests {
             (m.title.as_str(), m.authors.len(), m.year),
             ("", 2, Some(2023))
         );
+    }
+
+    #[test]
+    fn outline_entries_start_at_their_titles_or_their_page() {
+        let text = "Cover page.\n\nINTRODUCTION\nof the  paper.\n\nBody of page two.\n";
+        let page_two = text.find("Body").unwrap();
+        let pages = vec![0, text[..page_two].chars().count()];
+        let outline = vec![
+            (1, "Introduction of the paper".to_string(), 1),
+            (2, "Not printed anywhere".to_string(), 2),
+            (1, "Lost".to_string(), 9),
+        ];
+        let sections = outline_sections(text, &pages, &outline);
+        assert_eq!(sections.len(), 2);
+        assert_eq!(
+            (sections[0].start, sections[0].level),
+            (text.find("INTRODUCTION").unwrap(), 1)
+        );
+        assert_eq!(sections[0].title, "Introduction of the paper");
+        assert_eq!((sections[1].start, sections[1].level), (pages[1], 2));
     }
 }

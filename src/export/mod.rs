@@ -270,7 +270,7 @@ pub fn file_safe(s: &str) -> String {
 /// The columns of the excerpt CSV. `patterns` lists the distinct patterns that matched and
 /// `matched` the distinct texts they matched, each joined with ` | `. `pages` is the page or
 /// page range of the source (PDF) the passage lies on, and `section` the heading it falls under
-/// (from Markdown, HTML and DOCX headings); both are empty when unknown.
+/// (from Markdown, HTML and DOCX headings and PDF outlines); both are empty when unknown.
 pub const EXCERPT_COLUMNS: [&str; 14] = [
     "doc", "title", "passage", "start", "end", "code", "label", "origin", "hits", "patterns",
     "matched", "pages", "section", "text",
