@@ -126,21 +126,29 @@ impl Concordance {
         out
     }
 
-    /// Lowercase ASCII words every match must contain, for narrowing the documents to scan with
-    /// an index ([`Index::stored_documents`](super::Index::stored_documents)): the literal words
-    /// of a phrase or glob that are plain ASCII letters (other words and regexes give none, since
-    /// the index's words and the matcher's could differ on them: digits, `ё`, apostrophes).
+    /// Lowercase words every match must contain, for narrowing the documents to scan with an
+    /// index ([`Index::stored_documents`](super::Index::stored_documents)): the literal words of
+    /// a phrase or glob made only of letters that the index and the matcher fold alike. Words
+    /// with digits, apostrophes or hyphens, with `е` or `ё` (the matcher reads `ё` as `е`, the
+    /// index does not), or with letters whose lowercase is not one letter are left out, as are
+    /// regexes and stemmed phrases: for them no word is required, and every document is read.
     pub fn required_words(&self) -> Vec<String> {
         use crate::codebook::PatternKind;
         if self.pattern.kind == PatternKind::Regex || self.pattern.stem {
             return Vec::new();
         }
+        let folds_alike = |c: char| {
+            let mut lower = c.to_lowercase();
+            c.is_alphabetic()
+                && lower.next().is_some_and(|l| !matches!(l, 'е' | 'ё'))
+                && lower.next().is_none()
+        };
         let mut words: Vec<String> = self
             .pattern
             .text
             .split_whitespace()
-            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
-            .map(str::to_ascii_lowercase)
+            .filter(|w| !w.is_empty() && w.chars().all(folds_alike))
+            .map(str::to_lowercase)
             .collect();
         words.sort();
         words.dedup();

@@ -297,8 +297,9 @@ impl Index {
     }
 
     /// The documents, rebuilt from their stored passages, that have a passage holding every
-    /// one of `words` (lowercase ASCII words; a word also counts where an apostrophe joins it
-    /// to more letters, as in "Kazakhstan's"); all documents when `words` is empty. In id order.
+    /// one of `words` (lowercase words of letters; a word also counts where an apostrophe
+    /// joins it to more letters, as in "Kazakhstan's"); all documents when `words` is empty. In
+    /// id order.
     ///
     /// The rebuilt text has each passage at its character offsets with line breaks between
     /// them, so offsets, words and passages are those of the document as read.
@@ -314,9 +315,9 @@ impl Index {
         } else {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for word in words {
-                if !word.chars().all(|c| c.is_ascii_lowercase()) {
+                if !word.chars().all(|c| c.is_alphabetic() && !c.is_uppercase()) {
                     return Err(Error::Invalid(format!(
-                        "index word {word:?} is not a lowercase ASCII word"
+                        "index word {word:?} is not a lowercase word of letters"
                     )));
                 }
                 let apostrophe = "['’ʼ]";
