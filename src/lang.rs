@@ -18,6 +18,22 @@
 /// assert_eq!(detect("2023–2027"), None);
 /// ```
 pub fn detect(text: &str) -> Option<&'static str> {
+    // Every passage is asked, so the common case is decided from the bytes alone: with no
+    // Cyrillic letter (their UTF-8 lead bytes are 0xD0 to 0xD3, found by memchr's vector
+    // search) and three ASCII letters, the full count below can only say English.
+    let bytes = text.as_bytes();
+    let cyrillic_free =
+        memchr::memchr3(0xD0, 0xD1, 0xD2, bytes).is_none() && memchr::memchr(0xD3, bytes).is_none();
+    if cyrillic_free
+        && bytes
+            .iter()
+            .filter(|b| b.is_ascii_alphabetic())
+            .take(3)
+            .count()
+            == 3
+    {
+        return Some("en");
+    }
     let (mut latin, mut cyrillic) = (0usize, 0usize);
     let (mut kazakh, mut ukrainian, mut ukrainian_i, mut russian) =
         (0usize, 0usize, 0usize, 0usize);
@@ -29,7 +45,12 @@ pub fn detect(text: &str) -> Option<&'static str> {
         if c.is_ascii() {
             continue;
         }
-        let lower = c.to_lowercase().next().unwrap_or(c);
+        // Only Cyrillic capitals need lowering for the letter tests below.
+        let lower = if ('\u{0400}'..='\u{04ff}').contains(&c) && c.is_uppercase() {
+            c.to_lowercase().next().unwrap_or(c)
+        } else {
+            c
+        };
         match lower {
             'ә' | 'ғ' | 'қ' | 'ң' | 'ө' | 'ұ' | 'ү' | 'һ' => {
                 kazakh += 1;
@@ -172,5 +193,16 @@ mod tests {
             detect("The term утечка мозгов (brain drain) is used widely"),
             Some("en")
         );
+    }
+
+    #[test]
+    fn ascii_passages_need_three_letters() {
+        assert_eq!(detect("Brain drain in 2023."), Some("en"));
+        assert_eq!(detect("ab 12 34"), None);
+        assert_eq!(detect("abc"), Some("en"));
+        assert_eq!(detect("2023-2027 (12)"), None);
+        // Latin letters outside ASCII count too, through the full count.
+        assert_eq!(detect("ab é"), Some("en"));
+        assert_eq!(detect("Brain drain — “утечка”"), Some("en"));
     }
 }

@@ -140,13 +140,22 @@ impl Analysis {
     /// JSON (`tables.json`).
     pub fn write(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
-        let mut written = export::write_outputs(
-            dir,
-            &self.corpus,
-            &self.codebook,
-            &self.coding,
-            &self.tables,
-        )?;
+        // The workbook and the report are written by one thread while the others write the
+        // excerpt files, the largest part.
+        let (tables, readable) = rayon::join(
+            || {
+                export::write_outputs(
+                    dir,
+                    &self.corpus,
+                    &self.codebook,
+                    &self.coding,
+                    &self.tables,
+                )
+            },
+            || self.write_readable(dir),
+        );
+        let mut written = tables?;
+        let readable = readable?;
         let matrix = dir.join("cooccurrence_matrix.csv");
         export::write_atomic(&matrix, |w| {
             export::write_cooccurrence_matrix_csv(&self.tables, w)
@@ -160,12 +169,7 @@ impl Analysis {
             export::write_atomic(&path, |w| export::write_crosstab_csv(crosstab, w))?;
             written.push(path);
         }
-        let workbook = dir.join("results.xlsx");
-        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))?;
-        written.push(workbook);
-        let html = dir.join("report.html");
-        export::write_atomic(&html, |w| report::write_report(self, w))?;
-        written.push(html);
+        written.extend(readable);
         let json = dir.join("tables.json");
         export::write_atomic(&json, |w| {
             let value = serde_json::json!({
@@ -181,6 +185,17 @@ impl Analysis {
         })?;
         written.push(json);
         Ok(written)
+    }
+}
+
+impl Analysis {
+    /// Writes the outputs made for people rather than programs: results.xlsx and report.html.
+    fn write_readable(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let workbook = dir.join("results.xlsx");
+        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))?;
+        let html = dir.join("report.html");
+        export::write_atomic(&html, |w| report::write_report(self, w))?;
+        Ok(vec![workbook, html])
     }
 }
 

@@ -19,9 +19,14 @@ const MAX_CELL_CHARS: usize = 32_767;
 const MAX_ROWS: usize = 1_048_576;
 /// Excel's limit on the length of a sheet name.
 const MAX_SHEET_NAME: usize = 31;
+/// At most this many coded segments go into the Excerpts sheet: a sheet is for reading and
+/// filtering, and on a large corpus millions of excerpts would only make a workbook nobody can
+/// open. excerpts.csv and excerpts.jsonl hold them all.
+pub const MAX_EXCERPT_ROWS: usize = 20_000;
 
 /// Writes the workbook of `analysis`: Frequencies, Co-occurrence, Co-occurrence matrix, Code
-/// matrix (passages of each code in each document), Excerpts, and one sheet per crosstab.
+/// matrix (passages of each code in each document), Excerpts (the first [`MAX_EXCERPT_ROWS`]),
+/// and one sheet per crosstab.
 pub fn write_workbook(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let tables = &analysis.tables;
     let mut sheets: Vec<(String, Vec<Vec<String>>)> = vec![
@@ -38,12 +43,7 @@ pub fn write_workbook(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()
             csv_rows(|w| super::write_cooccurrence_matrix_csv(tables, w))?,
         ),
         ("Code matrix".into(), code_matrix(analysis)),
-        (
-            "Excerpts".into(),
-            csv_rows(|w| {
-                super::write_excerpts_csv(&analysis.coding, &analysis.corpus, &analysis.codebook, w)
-            })?,
-        ),
+        ("Excerpts".into(), excerpt_rows(analysis)?),
     ];
     for crosstab in &analysis.crosstabs {
         let rows = csv_rows(|w| super::write_crosstab_csv(crosstab, w))?;
@@ -58,6 +58,30 @@ pub fn write_workbook(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()
     }
     let bytes = workbook.save_to_buffer().map_err(xlsx_error)?;
     out.write_all(&bytes)
+}
+
+/// The first [`MAX_EXCERPT_ROWS`] excerpts as excerpts.csv has them, and a last row saying how
+/// many more there are.
+fn excerpt_rows(analysis: &Analysis) -> io::Result<Vec<Vec<String>>> {
+    let coding = &analysis.coding;
+    let shown = coding.segments.len().min(MAX_EXCERPT_ROWS);
+    let mut rows = if shown == coding.segments.len() {
+        csv_rows(|w| super::write_excerpts_csv(coding, &analysis.corpus, &analysis.codebook, w))?
+    } else {
+        let first = crate::Coding {
+            unit: coding.unit,
+            documents: coding.documents.clone(),
+            segments: coding.segments[..shown].to_vec(),
+        };
+        csv_rows(|w| super::write_excerpts_csv(&first, &analysis.corpus, &analysis.codebook, w))?
+    };
+    if shown < coding.segments.len() {
+        rows.push(vec![format!(
+            "… {} more coded segments: excerpts.csv and excerpts.jsonl hold them all",
+            coding.segments.len() - shown
+        )]);
+    }
+    Ok(rows)
 }
 
 /// The rows of a table as its CSV writer writes it.
