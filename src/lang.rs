@@ -45,12 +45,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
         if c.is_ascii() {
             continue;
         }
-        // Only Cyrillic capitals need lowering for the letter tests below.
-        let lower = if ('\u{0400}'..='\u{04ff}').contains(&c) && c.is_uppercase() {
-            c.to_lowercase().next().unwrap_or(c)
-        } else {
-            c
-        };
+        let lower = c.to_lowercase().next().unwrap_or(c);
         match lower {
             'ә' | 'ғ' | 'қ' | 'ң' | 'ө' | 'ұ' | 'ү' | 'һ' => {
                 kazakh += 1;

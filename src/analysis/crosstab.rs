@@ -50,6 +50,30 @@ pub struct CrosstabRow {
     pub documents: Vec<usize>,
 }
 
+impl CrosstabRow {
+    /// The row of code `c` of `inc`: its passages per column, the documents behind them, and
+    /// each count's share of its column's `totals`.
+    fn new(
+        inc: &Incidence,
+        c: usize,
+        passages: Vec<usize>,
+        documents: &[std::collections::BTreeSet<usize>],
+        totals: &[usize],
+    ) -> CrosstabRow {
+        CrosstabRow {
+            code: inc.codes[c].clone(),
+            label: inc.labels[c].clone(),
+            shares: passages
+                .iter()
+                .zip(totals)
+                .map(|(&x, &n)| ratio(x, n))
+                .collect(),
+            documents: documents.iter().map(|s| s.len()).collect(),
+            passages,
+        }
+    }
+}
+
 /// Splits the value of a multi-valued field (`authors`, `languages`) into its values.
 fn values_of(coding: &Coding, d: usize, field: &str) -> Vec<String> {
     let meta = &coding.documents[d].metadata;
@@ -129,17 +153,7 @@ pub fn crosstab(
                     docs_with[column[v.as_str()]].insert(d);
                 }
             }
-            CrosstabRow {
-                code: inc.codes[c].clone(),
-                label: inc.labels[c].clone(),
-                shares: p
-                    .iter()
-                    .zip(&passages)
-                    .map(|(&x, &n)| ratio(x, n))
-                    .collect(),
-                documents: docs_with.iter().map(|s| s.len()).collect(),
-                passages: p,
-            }
+            CrosstabRow::new(&inc, c, p, &docs_with, &passages)
         })
         .collect();
     Crosstab {
@@ -193,17 +207,7 @@ fn by_passage_language(coding: &Coding, inc: &Incidence) -> Crosstab {
                     docs_with[col].insert(inc.locate(global).0);
                 }
             }
-            CrosstabRow {
-                code: inc.codes[c].clone(),
-                label: inc.labels[c].clone(),
-                shares: p
-                    .iter()
-                    .zip(&passages)
-                    .map(|(&x, &n)| ratio(x, n))
-                    .collect(),
-                documents: docs_with.iter().map(|s| s.len()).collect(),
-                passages: p,
-            }
+            CrosstabRow::new(inc, c, p, &docs_with, &passages)
         })
         .collect();
     Crosstab {

@@ -120,6 +120,13 @@ pub struct Incidence {
     pub hits: Vec<usize>,
     /// The passages that count, when only some do (a language filter); every passage otherwise.
     pub counted: Option<PassageSet>,
+    /// Position of each code in `codes`.
+    code_index: HashMap<Arc<str>, usize>,
+    /// For each code, the codes its segments count for: itself, and its ancestors when rolling
+    /// up.
+    targets: Vec<Vec<usize>>,
+    /// Position of each document in the coding.
+    doc_index: HashMap<Arc<str>, usize>,
 }
 
 /// Which codings count.
@@ -182,10 +189,10 @@ impl Incidence {
         }
         let mut doc_starts = Vec::with_capacity(coding.documents.len() + 1);
         let mut total = 0;
-        let mut doc_index = HashMap::new();
+        let mut doc_index: HashMap<Arc<str>, usize> = HashMap::new();
         for (i, d) in coding.documents.iter().enumerate() {
             doc_starts.push(total);
-            doc_index.insert(&*d.id, i);
+            doc_index.insert(d.id.clone(), i);
             total += d.passages;
         }
         doc_starts.push(total);
@@ -240,7 +247,23 @@ impl Incidence {
             sets,
             hits,
             counted,
+            code_index: index,
+            targets,
+            doc_index,
         }
+    }
+
+    /// The codes (positions in [`Incidence::codes`]) a segment of `code` counts for: the code
+    /// itself, and its ancestors when the incidence rolls up; none for a code it does not know.
+    pub fn counted_for(&self, code: &str) -> &[usize] {
+        self.code_index
+            .get(code)
+            .map_or(&[][..], |&c| self.targets[c].as_slice())
+    }
+
+    /// The position of document `id` in the coding.
+    pub fn document_index(&self, id: &str) -> Option<usize> {
+        self.doc_index.get(id).copied()
     }
 
     /// Passages that count: all of them, or those in the filtered language.

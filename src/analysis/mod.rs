@@ -205,10 +205,6 @@ impl Tables {
     /// co-occurrence ([`CooccurrenceUnit::Words`]) is counted per passage; use
     /// [`Tables::compute_in`] for it.
     pub fn compute_with(coding: &Coding, codebook: &Codebook, options: TableOptions) -> Tables {
-        let mut options = options;
-        if let CooccurrenceUnit::Words(_) = options.unit {
-            options.unit = CooccurrenceUnit::Passage;
-        }
         Tables::compute_in(coding, codebook, options, None)
     }
 
@@ -274,12 +270,13 @@ impl Tables {
             }
             CooccurrenceUnit::Words(_) => (inc.sets.clone(), total),
         };
-        let near = match (options.unit, corpus) {
-            (CooccurrenceUnit::Words(n), Some(corpus)) => Some(proximity::passages_with_near_hits(
-                coding, corpus, &inc, options, n,
-            )),
-            _ => None,
-        };
+        let near =
+            match (options.unit, corpus) {
+                (CooccurrenceUnit::Words(n), Some(corpus)) => Some(
+                    proximity::passages_with_near_hits(coding, corpus, &inc, options.origin, n),
+                ),
+                _ => None,
+            };
         let sizes: Vec<usize> = units.iter().map(PassageSet::count).collect();
         let doc_sizes: Vec<usize> = docs.iter().map(PassageSet::count).collect();
         let mut cooccurrence = Vec::new();
@@ -312,36 +309,17 @@ impl Tables {
         }
 
         // Hits per (document, code) need the segments themselves.
-        let code_index: HashMap<&str, usize> = inc
-            .codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (&**c, i))
-            .collect();
-        let doc_index: HashMap<&str, usize> = coding
-            .documents
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (&*d.id, i))
-            .collect();
         let mut cell_hits: HashMap<(usize, usize), usize> = HashMap::new();
         for seg in &coding.segments {
             if !options.origin.admits(&seg.origin) {
                 continue;
             }
-            if let (Some(&d), Some(&c)) = (doc_index.get(&*seg.doc), code_index.get(&*seg.code)) {
+            if let Some(d) = inc.document_index(&seg.doc) {
                 let global = inc.doc_starts[d] + seg.passage;
                 if inc.counted.as_ref().is_some_and(|m| !m.contains(global)) {
                     continue;
                 }
-                let targets: Vec<usize> = if options.roll_up {
-                    (0..n)
-                        .filter(|&t| is_within(&seg.code, &inc.codes[t]))
-                        .collect()
-                } else {
-                    vec![c]
-                };
-                for t in targets {
+                for &t in inc.counted_for(&seg.code) {
                     *cell_hits.entry((d, t)).or_default() += seg.hits.len();
                 }
             }

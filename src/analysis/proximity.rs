@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::{Incidence, TableOptions};
+use super::{Incidence, OriginFilter};
 use crate::coding::{CodedSegment, Coding};
 use crate::corpus::Corpus;
 use crate::index::tokenizer::words;
@@ -31,45 +31,24 @@ impl WordSpan {
 }
 
 /// For each pair of codes `(a, b)`, `a < b` in `inc`'s order, the passages in which a hit of
-/// `a` and a hit of `b` are at most `n` words apart. Codes, roll-up, origin and language filter
-/// are those of `inc` and `options`.
+/// `a` and a hit of `b` are at most `n` words apart. Codes, roll-up and language filter are
+/// those of `inc`; `origin` says which codings count.
 pub(super) fn passages_with_near_hits(
     coding: &Coding,
     corpus: &Corpus,
     inc: &Incidence,
-    options: TableOptions,
+    origin: OriginFilter,
     n: usize,
 ) -> HashMap<(usize, usize), usize> {
-    let code_index: HashMap<&str, usize> = inc
-        .codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&**c, i))
-        .collect();
-    // The codes a segment counts for: its own, and its ancestors when rolling up.
-    let targets = |code: &str| -> Vec<usize> {
-        if options.roll_up {
-            (0..inc.codes.len())
-                .filter(|&t| crate::codebook::is_within(code, &inc.codes[t]))
-                .collect()
-        } else {
-            code_index.get(code).map(|&c| vec![c]).unwrap_or_default()
-        }
-    };
-    let doc_number: HashMap<&str, usize> = coding
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (&*d.id, i))
-        .collect();
     let runs: Vec<&[CodedSegment]> = coding.segments.chunk_by(|a, b| a.doc == b.doc).collect();
     let per_document: Vec<HashMap<(usize, usize), usize>> = runs
         .par_iter()
         .map(|run| {
             let mut pairs = HashMap::new();
-            let (Some(doc), Some(&d)) =
-                (corpus.document(&run[0].doc), doc_number.get(&*run[0].doc))
-            else {
+            let (Some(doc), Some(d)) = (
+                corpus.document(&run[0].doc),
+                inc.document_index(&run[0].doc),
+            ) else {
                 return pairs;
             };
             let locate = WordLocator::new(&doc.text);
@@ -79,7 +58,7 @@ pub(super) fn passages_with_near_hits(
                     continue;
                 }
                 let mut spans: HashMap<usize, Vec<WordSpan>> = HashMap::new();
-                for seg in passage.iter().filter(|s| options.origin.admits(&s.origin)) {
+                for seg in passage.iter().filter(|s| origin.admits(&s.origin)) {
                     let hits: Vec<WordSpan> = if seg.hits.is_empty() {
                         vec![locate.span(seg.start, seg.end)]
                     } else {
@@ -88,7 +67,7 @@ pub(super) fn passages_with_near_hits(
                             .map(|h| locate.span(h.start, h.end))
                             .collect()
                     };
-                    for t in targets(&seg.code) {
+                    for &t in inc.counted_for(&seg.code) {
                         spans.entry(t).or_default().extend(&hits);
                     }
                 }

@@ -139,15 +139,19 @@ fn import_project(file: &Path, out: &Path, progress: &Progress) -> anyhow::Resul
     thematic::export::write_atomic(&codebook_path, |w| w.write_all(codebook_text.as_bytes()))?;
     let codings_path = out.join("codings.jsonl");
     thematic::export::write_atomic(&codings_path, |w| {
+        let mut by_document: std::collections::HashMap<&str, Vec<thematic::CodedSegment>> =
+            std::collections::HashMap::new();
+        for segment in &project.segments {
+            by_document
+                .entry(&segment.doc)
+                .or_default()
+                .push(segment.clone());
+        }
         let mut records = thematic::coding::RecordWriter::new(w);
         for doc in &project.documents {
-            let segments: Vec<_> = project
-                .segments
-                .iter()
-                .filter(|s| s.doc == doc.id)
-                .cloned()
-                .collect();
-            records.write_document(doc, &segments)?;
+            if let Some(segments) = by_document.get(&*doc.id) {
+                records.write_document(doc, segments)?;
+            }
         }
         records.into_inner().map(|_| ())
     })?;
