@@ -52,6 +52,7 @@ fn coding() -> (Codebook, Coding) {
                     hits: Vec::new(),
                     memo: None,
                     lang: Some("en"),
+                    role: thematic::segment::Role::Body,
                 });
             }
         }

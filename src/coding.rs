@@ -13,7 +13,8 @@
 //! Offsets are characters of the document's stored text, `[start, end)`. Optional keys, left
 //! out when empty: `coder` (manual codings), `memo`, `lang` (the passage's detected language),
 //! `pages` (`[first, last]`, 1-based, for documents with pages: PDFs) and `section` (the heading
-//! the passage falls under: Markdown, HTML and DOCX headings, PDF outlines).
+//! the passage falls under: Markdown, HTML and DOCX headings, PDF outlines). `role` is always
+//! there: the passage's [role](crate::segment::Role) in its document (`body`, `heading`, …).
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -27,7 +28,7 @@ use crate::codebook::Codebook;
 use crate::corpus::{Corpus, Document, Metadata};
 use crate::error::{Diagnostic, Error, Result};
 use crate::matcher::{Matcher, Scratch};
-use crate::segment::{Passage, Unit, segment_into};
+use crate::segment::{Passage, Role, Roles, Unit, matchable_text, segment_into};
 use crate::text::{CharCounter, CharIndex};
 
 /// Who applied a code.
@@ -85,6 +86,8 @@ pub struct CodedSegment {
     pub memo: Option<String>,
     /// The passage's language (`en`, `ru`, `kk`, `uk`), when detected.
     pub lang: Option<&'static str>,
+    /// The passage's role in its document (body text, heading, reference, …).
+    pub role: Role,
 }
 
 /// The coding of one document: its passages and the segments coded in them.
@@ -214,6 +217,7 @@ impl Coding {
                     hits: Vec::new(),
                     memo: memo.map(str::to_string),
                     lang: crate::lang::detect(p.text(&doc.text)),
+                    role: p.role,
                 });
                 added += 1;
             }
@@ -392,6 +396,7 @@ pub struct Coder {
     matcher: Matcher,
     code_ids: Vec<Arc<str>>,
     unit: Unit,
+    roles: Roles,
 }
 
 impl Coder {
@@ -401,7 +406,21 @@ impl Coder {
             matcher: Matcher::new(codebook)?,
             code_ids: codebook.codes().iter().map(|c| c.id.clone()).collect(),
             unit: Unit::Paragraph,
+            roles: Roles::BODY,
         })
+    }
+
+    /// Sets which passages are coded, by their role (default: body text only; headings,
+    /// keyword lines, bylines, references, footnotes, captions and tables are bare mentions to
+    /// a coder). [`Roles::ALL`] codes every passage.
+    pub fn roles(mut self, roles: Roles) -> Coder {
+        self.roles = roles;
+        self
+    }
+
+    /// The roles of the passages coded.
+    pub fn current_roles(&self) -> Roles {
+        self.roles
     }
 
     /// Sets the unit of coding.
@@ -436,8 +455,12 @@ impl Coder {
             let text = passage.text(&doc.text);
             let lang = crate::lang::detect(text);
             langs.push(crate::lang::code(lang));
+            if !self.roles.contains(passage.role) {
+                continue;
+            }
+            let text = matchable_text(text);
             self.matcher
-                .for_each_code_in(text, lang, &mut scratch, |code, hits| {
+                .for_each_code_in(&text, lang, &mut scratch, |code, hits| {
                     let mut counter =
                         CharCounter::starting_at(&doc.text, passage.byte_start, passage.start);
                     let hits = hits
@@ -458,6 +481,7 @@ impl Coder {
                         hits,
                         memo: None,
                         lang,
+                        role: passage.role,
                     });
                 });
         }
@@ -474,11 +498,17 @@ impl Coder {
         let text = doc.text.as_str();
         segment_into(text, self.unit, &mut scratch.passages);
         for passage in &scratch.passages {
-            self.matcher
-                .for_each_code(passage.text(text), &mut scratch.matcher, |code, hits| {
+            if !self.roles.contains(passage.role) {
+                continue;
+            }
+            self.matcher.for_each_code(
+                &matchable_text(passage.text(text)),
+                &mut scratch.matcher,
+                |code, hits| {
                     counts.passages[code] += 1;
                     counts.hits[code] += hits.len() as u64;
-                });
+                },
+            );
         }
         counts.passages_total += scratch.passages.len() as u64;
         counts.documents += 1;
@@ -542,7 +572,12 @@ impl Coder {
             }
             // A pattern's own examples must be matched by that pattern alone.
             for pattern in code.patterns.iter().filter(|p| !p.examples.is_empty()) {
-                let single = Codebook::builder("pattern")
+                // The sets it may name come along; the codebook's muting patterns and
+                // thresholds do not.
+                let single = codebook
+                    .sets()
+                    .iter()
+                    .fold(Codebook::builder("pattern"), |b, set| b.set(set.clone()))
                     .code(crate::codebook::Code::new("p", "p").pattern(pattern.clone()))
                     .build()
                     .and_then(|cb| Matcher::new(&cb));
@@ -604,6 +639,7 @@ struct RecordOut<'a> {
     memo: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lang: Option<&'a str>,
+    role: Role,
     #[serde(skip_serializing_if = "Option::is_none")]
     pages: Option<[usize; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -682,6 +718,7 @@ impl<W: Write> RecordWriter<W> {
                 hits: &seg.hits,
                 memo: seg.memo.as_deref(),
                 lang: seg.lang,
+                role: seg.role,
                 pages,
                 section,
                 text,
@@ -727,6 +764,8 @@ struct RecordIn {
     memo: Option<String>,
     #[serde(default)]
     lang: Option<String>,
+    #[serde(default)]
+    role: Option<Role>,
     /// Where the passage lies in the source (first and last page); informative only.
     #[serde(default, rename = "pages")]
     _pages: Option<[usize; 2]>,
@@ -802,6 +841,7 @@ pub fn read_records(input: impl BufRead, path: Option<&Path>) -> Result<Vec<Reco
                 hits: raw.hits,
                 memo: raw.memo,
                 lang: crate::lang::from_code(crate::lang::code(raw.lang.as_deref())),
+                role: raw.role.unwrap_or_default(),
             },
             text: raw.text,
             line: line_no,
@@ -849,7 +889,7 @@ mod tests {
             .to_string();
         assert_eq!(
             first,
-            r#"{"doc":"d1","passage":0,"start":0,"end":39,"code":"bd","origin":"auto","hits":[{"start":6,"end":19,"pattern":"утечк* мозг*"}],"lang":"ru","text":"Итак, утечка мозгов и return migration."}"#
+            r#"{"doc":"d1","passage":0,"start":0,"end":39,"code":"bd","origin":"auto","hits":[{"start":6,"end":19,"pattern":"утечк* мозг*"}],"lang":"ru","role":"body","text":"Итак, утечка мозгов и return migration."}"#
         );
         let back = read_records(&bytes[..], None).unwrap();
         assert_eq!(back.len(), 2);

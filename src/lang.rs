@@ -5,6 +5,10 @@
 //! script is read as English. Cyrillic text with none of these letters (short phrases, mostly)
 //! goes to the lingua detector restricted to the four languages, which was right on every
 //! sample of the shipped papers (whatlang, by comparison, takes Kazakh for Belarusian).
+//!
+//! Kazakh is also written in Latin letters (the 2018 alphabet's á ǵ ı ń ó ú ý, the 2021
+//! alphabet's ä ğ ñ ö ü ū ş, and `q` everywhere): Latin text with enough of these letters, or of
+//! Kazakh's commonest words, is Kazakh, not English.
 
 /// The language of `text`: `"en"`, `"ru"`, `"kk"` or `"uk"`, or `None` when it has too few
 /// letters of either script to tell.
@@ -32,7 +36,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
             .count()
             == 3
     {
-        return Some("en");
+        return Some(if latin_kazakh(text) { "kk" } else { "en" });
     }
     let (mut latin, mut cyrillic) = (0usize, 0usize);
     let (mut kazakh, mut ukrainian, mut ukrainian_i, mut russian) =
@@ -72,7 +76,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
         return None;
     }
     if latin > cyrillic {
-        return Some("en");
+        return Some(if latin_kazakh(text) { "kk" } else { "en" });
     }
     if kazakh + ukrainian + ukrainian_i + russian == 0 {
         return lingua_detect(text);
@@ -89,6 +93,64 @@ pub fn detect(text: &str) -> Option<&'static str> {
     } else {
         Some("ru")
     }
+}
+
+/// Is Latin-script text Kazakh? Kazakh's own Latin letters, `q` not before `u`, and its
+/// commonest words, against the number of letters. English has none of the letters and few of
+/// the words; the test is a byte scan for text with neither.
+fn latin_kazakh(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Kazakh's Latin letters are two bytes led by 0xC3 to 0xC7; `q` is ASCII.
+    if !bytes
+        .iter()
+        .any(|&b| matches!(b, 0xC3..=0xC7 | b'q' | b'Q'))
+    {
+        return false;
+    }
+    let (mut letters, mut signals) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_alphabetic() {
+            continue;
+        }
+        letters += 1;
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        match lower {
+            'á' | 'ǵ' | 'ı' | 'ń' | 'ó' | 'ú' | 'ý' | 'ä' | 'ğ' | 'ñ' | 'ö' | 'ü' | 'ū' | 'ş' => {
+                signals += 1
+            }
+            'q' if !chars.peek().is_some_and(|n| matches!(n, 'u' | 'U')) => signals += 1,
+            _ => {}
+        }
+    }
+    const WORDS: [&str; 16] = [
+        "jáne",
+        "jane",
+        "úshin",
+        "ushin",
+        "boıynsha",
+        "boiynsha",
+        "qazaqstan",
+        "bolyp",
+        "degen",
+        "týraly",
+        "turaly",
+        "bilim",
+        "elimiz",
+        "sondaı",
+        "kerek",
+        "jyly",
+    ];
+    signals += text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| {
+            WORDS
+                .iter()
+                .any(|k| w.eq_ignore_ascii_case(k) || w.to_lowercase() == *k)
+        })
+        .count()
+        * 3;
+    signals >= 3 && signals * 30 >= letters
 }
 
 /// The four languages by lingua, for text the letters cannot tell apart.
@@ -188,6 +250,30 @@ mod tests {
             detect("The term утечка мозгов (brain drain) is used widely"),
             Some("en")
         );
+    }
+
+    #[test]
+    fn latin_script_kazakh() {
+        // The 2018 alphabet, the 2021 alphabet and informal ASCII.
+        assert_eq!(
+            detect("Qazaqstan shetelde júrgen ǵalymdardy elge qaıtarýdy josparlap otyr."),
+            Some("kk")
+        );
+        assert_eq!(
+            detect("Bolashaq baǵdarlamasy boıynsha 300-den astam jas shetelde bilim alady."),
+            Some("kk")
+        );
+        assert_eq!(
+            detect("Qazaqstan jastary shetelde bilim alu ushin Reseige ketedi"),
+            Some("kk")
+        );
+        for english in [
+            "Qatar and Iraq signed a quick agreement on the quota of foreign specialists.",
+            "The Bolashaq scholarship sends Kazakhstani students abroad.",
+            "Café owners in Zürich hire foreign workers.",
+        ] {
+            assert_eq!(detect(english), Some("en"), "{english}");
+        }
     }
 
     #[test]

@@ -128,6 +128,7 @@ impl Analysis {
             corpus,
             codebook,
             unit: Unit::Paragraph,
+            roles: segment::Roles::BODY,
             options: analysis::TableOptions::default(),
             manual: Vec::new(),
             crosstabs: Vec::new(),
@@ -205,6 +206,7 @@ pub struct AnalysisBuilder {
     corpus: Corpus,
     codebook: Codebook,
     unit: Unit,
+    roles: segment::Roles,
     options: analysis::TableOptions,
     manual: Vec<(Vec<coding::Record>, Option<PathBuf>)>,
     crosstabs: Vec<String>,
@@ -214,6 +216,12 @@ impl AnalysisBuilder {
     /// The unit of coding (default: paragraphs).
     pub fn unit(mut self, unit: Unit) -> AnalysisBuilder {
         self.unit = unit;
+        self
+    }
+
+    /// Which passages are auto-coded, by role (default: body text; see [`Coder::roles`]).
+    pub fn roles(mut self, roles: segment::Roles) -> AnalysisBuilder {
+        self.roles = roles;
         self
     }
 
@@ -267,7 +275,9 @@ impl AnalysisBuilder {
 
     /// Codes the corpus and computes the tables.
     pub fn run(self) -> Result<Analysis> {
-        let coder = Coder::new(&self.codebook)?.unit(self.unit);
+        let coder = Coder::new(&self.codebook)?
+            .unit(self.unit)
+            .roles(self.roles);
         let mut coding = coder.code_corpus(&self.corpus);
         for (records, path) in self.manual {
             coding.add_records(records, &self.corpus, path.as_deref())?;

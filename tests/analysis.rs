@@ -13,23 +13,23 @@ use thematic::{Codebook, Coder, Coding, Corpus, Unit};
 use crate::support::{codebook, corpus, root, stderr, stdout, thematic};
 
 fn gold(corpus: &Corpus) -> Coding {
-    let path = root().join("tests/data/gold_top_level.jsonl");
+    let path = root().join("tests/data/validity/papers/gold.jsonl");
     let records = read_records(fs::read(&path).unwrap().as_slice(), Some(&path)).unwrap();
     let mut gold = Coding::empty(corpus, Unit::Paragraph);
     gold.add_records(records, corpus, Some(&path)).unwrap();
     gold
 }
 
-/// The shipped codebook's figures against the shipped gold standard (top-level codes, with
-/// sub-codes rolled up), as recorded when the codebook was last revised. A change that makes
-/// any of them worse fails here; one that improves them should raise these floors.
-const F1_FLOORS: [(&str, f64); 6] = [
-    ("education_pull", 0.832),
-    ("research_collaboration", 0.743),
-    ("brain_drain", 0.830),
-    ("return_policy", 0.833),
-    ("talent_attraction", 0.876),
-    ("(all codes)", 0.828),
+/// The shipped codebook's kappa per code against the gold coding of the shipped papers (coded
+/// blind by two coders to the coding manual, adjudicated; see VALIDITY.md), as measured when the
+/// codebook was last revised. A change that makes any of them worse fails here; one that
+/// improves them should raise these floors.
+const KAPPA_FLOORS: [(&str, f64); 5] = [
+    ("education_pull", 0.75),
+    ("research_collaboration", 0.66),
+    ("brain_drain", 0.74),
+    ("return_policy", 0.59),
+    ("talent_attraction", 0.76),
 ];
 
 #[test]
@@ -38,18 +38,24 @@ fn the_shipped_codebook_keeps_its_agreement_with_the_gold_standard() {
     let cb = Codebook::from_path(codebook()).unwrap();
     let auto = Coder::new(&cb).unwrap().code_corpus(&corpus);
     let e = evaluate(&auto, &gold(&corpus), &cb, true);
-    assert_eq!(e.passages, 470);
-    for (code, floor) in F1_FLOORS {
+    assert_eq!(e.passages, 378);
+    for (code, floor) in KAPPA_FLOORS {
         let figures = e
             .codes
             .iter()
-            .chain(std::iter::once(&e.overall))
             .find(|c| &*c.code == code)
             .unwrap_or_else(|| panic!("{code} is evaluated"));
-        let f1 = figures.f1.unwrap();
-        assert!(f1 >= floor, "{code}: F1 {f1:.3} fell below {floor}");
+        let kappa = figures.kappa.unwrap();
+        assert!(
+            kappa >= floor,
+            "{code}: kappa {kappa:.3} fell below {floor}"
+        );
     }
-    assert!(e.overall.kappa.unwrap() >= 0.80, "{:?}", e.overall.kappa);
+    assert!(
+        e.macro_average.kappa.unwrap() >= 0.70,
+        "{:?}",
+        e.macro_average
+    );
     // Every false positive is explained by the hits that caused it.
     for d in e.disagreements.iter().filter(|d| d.false_positive) {
         assert!(!d.hits.is_empty(), "{d:?}");
@@ -76,7 +82,7 @@ fn auto_coding_agrees_perfectly_with_itself_and_less_with_the_gold() {
         .iter()
         .find(|a| &*a.code == "brain_drain")
         .unwrap();
-    assert_eq!(bd.units, 470);
+    assert_eq!(bd.units, 378);
     let (kappa, alpha) = (bd.kappa.unwrap(), bd.alpha.unwrap());
     assert!(kappa > 0.6 && kappa < 1.0, "{kappa}");
     // With two coders and no missing data alpha is kappa corrected for sample size.
@@ -195,7 +201,7 @@ fn manual_codings_merge_and_count_separately() {
 
 #[test]
 fn agree_evaluate_and_retrieve_from_the_command_line() {
-    let gold = root().join("tests/data/gold_top_level.jsonl");
+    let gold = root().join("tests/data/validity/papers/gold.jsonl");
     let o = thematic(
         &["evaluate", "--gold", gold.to_str().unwrap(), "--roll-up"],
         &root(),
@@ -230,7 +236,7 @@ fn agree_evaluate_and_retrieve_from_the_command_line() {
         "{csv}"
     );
     assert!(
-        csv.lines().any(|l| l.starts_with("brain_drain,470,")),
+        csv.lines().any(|l| l.starts_with("brain_drain,378,")),
         "{csv}"
     );
 

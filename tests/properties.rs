@@ -29,14 +29,16 @@ fn is_blank(s: &str) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    /// Paragraphs tile the text: in order, no overlap, whitespace-only gaps that contain every
-    /// blank line, no blank line inside, no whitespace at either end; char and byte offsets
-    /// agree.
+    /// Paragraphs and blocks tile the text: in order, no overlap, whitespace-only gaps that
+    /// contain every blank line, no whitespace at either end; char and byte offsets agree. A
+    /// block has no blank line inside; a paragraph only where it joins a sentence cut in two
+    /// (its first part does not end a sentence, its last begins in lowercase).
     #[test]
-    fn paragraphs_tile_the_text(raw in text()) {
+    fn paragraphs_tile_the_text(raw in text(), joined in any::<bool>()) {
         let doc = Document::new("p", raw);
         let text = &doc.text;
-        let passages = segment(text, Unit::Paragraph);
+        let unit = if joined { Unit::Paragraph } else { Unit::Block };
+        let passages = segment(text, unit);
         let mut last = 0;
         for (i, p) in passages.iter().enumerate() {
             prop_assert_eq!(p.index, i);
@@ -48,7 +50,18 @@ proptest! {
             }
             let body = p.text(text);
             prop_assert!(!body.starts_with(char::is_whitespace) && !body.ends_with(char::is_whitespace));
-            prop_assert!(!body.split('\n').any(is_blank), "no blank line inside {:?}", body);
+            let parts: Vec<&str> = body.split("\n\n").collect();
+            if !joined || parts.len() == 1 {
+                prop_assert!(!body.split('\n').any(is_blank), "no blank line inside {:?}", body);
+            } else {
+                let last = parts.last().unwrap().trim_start();
+                prop_assert!(
+                    last.starts_with(char::is_lowercase)
+                        && !parts[0].trim_end().ends_with(['.', '!', '?', ';', ':']),
+                    "a joined paragraph continues a sentence: {:?}",
+                    body
+                );
+            }
             prop_assert_eq!(p.start, text[..p.byte_start].chars().count());
             prop_assert_eq!(p.end, text[..p.byte_end].chars().count());
             last = p.byte_end;

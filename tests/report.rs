@@ -181,7 +181,7 @@ fn the_report_of_the_shipped_corpus_shows_every_section_chart_and_excerpt() {
         assert!(page.contains(&format!("<a href=\"#{anchor}\">{title}</a>")));
     }
     assert!(page.contains("<h1>Intellectual and educational migration policy</h1>"));
-    assert!(page.contains("5 documents · 470 paragraphs"));
+    assert!(page.contains("5 documents · 378 paragraphs"));
 
     // The bar chart labels every theme, and has a bar (with a tooltip) for every code.
     let bars = between(&page, "<svg class=\"chart bars\"", "</svg>");

@@ -143,6 +143,60 @@ fn every_hit_slices_the_stored_text_to_what_its_pattern_matches() {
                     .find(|p| *p.text == *hit.pattern)
                     .unwrap_or_else(|| panic!("{} is a pattern of {}", hit.pattern, seg.code));
                 match pattern.kind {
+                    PatternKind::Set | PatternKind::Near => {
+                        // The span holds a term of every set it is made of, at its two ends.
+                        for (k, set) in pattern.sets.iter().enumerate() {
+                            let terms = a.codebook.concept_set(set).unwrap();
+                            let single = thematic::codebook::ConceptSet {
+                                id: "t".into(),
+                                ..terms.clone()
+                            };
+                            let cb = Codebook::builder("one set")
+                                .set(single)
+                                .code(
+                                    thematic::Code::new("c", "c")
+                                        .pattern(thematic::Pattern::set("t")),
+                                )
+                                .build()
+                                .unwrap();
+                            let m = thematic::Matcher::new(&cb).unwrap();
+                            let mut scratch = Default::default();
+                            let hits: Vec<_> = m
+                                .find(&found, &mut scratch)
+                                .into_iter()
+                                .flat_map(|c| c.hits.to_vec())
+                                .collect();
+                            assert!(!hits.is_empty(), "{found:?} holds a term of @{set}");
+                            if pattern.kind == PatternKind::Set {
+                                assert_eq!(
+                                    (hits[0].start, hits[0].end),
+                                    (0, found.len()),
+                                    "{found:?} is a term of @{set}"
+                                );
+                            } else if k == 0 {
+                                assert!(
+                                    hits.iter().any(|h| h.start == 0 || h.end == found.len()),
+                                    "{found:?} starts or ends with @{set}"
+                                );
+                            }
+                        }
+                    }
+                    PatternKind::Phrase
+                        if pattern.stem && pattern.lang.as_deref() == Some("kk") =>
+                    {
+                        let words: Vec<&str> = pattern.text.split_whitespace().collect();
+                        let found_words: Vec<String> =
+                            fold_words(&found).split(' ').map(str::to_string).collect();
+                        assert_eq!(words.len(), found_words.len(), "{found:?}");
+                        for (w, f) in words.iter().zip(&found_words) {
+                            assert!(
+                                thematic::stem::kazakh::KazakhStem::new(w)
+                                    .unwrap()
+                                    .matches(f),
+                                "{f:?} is {w:?} with suffixes"
+                            );
+                        }
+                    }
                     PatternKind::Phrase if pattern.stem => {
                         let stemmer =
                             thematic::stem::Stemmer::for_lang(pattern.lang.as_deref().unwrap())
@@ -178,7 +232,7 @@ fn every_hit_slices_the_stored_text_to_what_its_pattern_matches() {
                         assert_eq!(m.as_str(), found);
                     }
                 }
-                if pattern.kind != PatternKind::Regex {
+                if !matches!(pattern.kind, PatternKind::Regex | PatternKind::Near) {
                     let before = hit.start.checked_sub(1).map(|i| chars[i]);
                     assert!(
                         !before.is_some_and(is_word_char)
@@ -232,7 +286,11 @@ fn stemmed_phrases_find_the_case_forms_in_the_abstracts() {
     )
     .unwrap();
     let corpus = Corpus::open(corpus()).unwrap();
-    let coding = Coder::new(&cb).unwrap().code_corpus(&corpus);
+    // The forms are in the abstracts and in their keyword lines.
+    let coding = Coder::new(&cb)
+        .unwrap()
+        .roles(thematic::segment::Roles::ALL)
+        .code_corpus(&corpus);
     let found = |code: &str| -> BTreeSet<String> {
         coding
             .segments
@@ -297,7 +355,11 @@ fn the_bench_edge_cases_count_as_the_peers_do() {
     )
     .unwrap();
     let codebook = Codebook::from_path(shared.join("bench/codebook.json")).unwrap();
-    let coder = Coder::new(&codebook).unwrap();
+    // The task's passages: blocks as the blank lines cut them, every one coded.
+    let coder = Coder::new(&codebook)
+        .unwrap()
+        .unit(Unit::Block)
+        .roles(thematic::segment::Roles::ALL);
     let corpus = Corpus::open(&edge).unwrap();
     let mut counts = thematic::coding::Counts::new(codebook.codes().len());
     for doc in corpus.documents() {

@@ -1,9 +1,10 @@
 //! A codebook under test: automatic coding against a hand-coded gold standard.
 //!
 //! Per code, over every passage: true and false positives, misses, precision, recall, F1 and
-//! Cohen's kappa; and the passages where the two disagree — false positives with the hits that
-//! caused them, misses with the passage — so a researcher can mend the codebook and watch the
-//! figures move.
+//! Cohen's kappa; their macro averages (the mean over codes, each code counting once, which is
+//! how coding validity is reported); the same per language of the passages; and the passages
+//! where the two disagree — false positives with the hits that caused them, misses with the
+//! passage — so a researcher can mend the codebook and watch the figures move.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,6 +55,47 @@ pub struct Disagreement {
     pub hits: Vec<Hit>,
 }
 
+/// Means over codes of their figures (codes where a figure is undefined do not count).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MacroAverage {
+    /// Mean precision.
+    pub precision: Option<f64>,
+    /// Mean recall.
+    pub recall: Option<f64>,
+    /// Mean F1.
+    pub f1: Option<f64>,
+    /// Mean kappa: the headline figure of coding validity.
+    pub kappa: Option<f64>,
+}
+
+impl MacroAverage {
+    fn of(codes: &[CodeEvaluation]) -> MacroAverage {
+        let mean = |f: fn(&CodeEvaluation) -> Option<f64>| {
+            let values: Vec<f64> = codes.iter().filter_map(f).collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
+        MacroAverage {
+            precision: mean(|c| c.precision),
+            recall: mean(|c| c.recall),
+            f1: mean(|c| c.f1),
+            kappa: mean(|c| c.kappa),
+        }
+    }
+}
+
+/// The evaluation restricted to the passages of one language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LanguageEvaluation {
+    /// The passages' language (`en`, `ru`, `kk`, `uk`), as detected.
+    pub lang: &'static str,
+    /// Passages in that language.
+    pub passages: usize,
+    /// Per code, over those passages.
+    pub codes: Vec<CodeEvaluation>,
+    /// Their macro average.
+    pub macro_average: MacroAverage,
+}
+
 /// The evaluation of a codebook's automatic coding against a gold standard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -61,6 +103,11 @@ pub struct Evaluation {
     pub passages: usize,
     /// One entry per code the gold standard uses, codebook order first.
     pub codes: Vec<CodeEvaluation>,
+    /// The mean over those codes.
+    pub macro_average: MacroAverage,
+    /// The same figures per language of the passages, in the order `en`, `ru`, `kk`, `uk`
+    /// (languages without passages left out).
+    pub by_lang: Vec<LanguageEvaluation>,
     /// Codes coded automatically that the gold standard never uses: not evaluated (a gold
     /// standard of top-level codes says nothing of sub-codes).
     pub not_in_gold: Vec<std::sync::Arc<str>>,
@@ -104,36 +151,46 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
             .or_default()
             .push(seg);
     }
-    let mut out = Vec::new();
-    let mut disagreements = Vec::new();
-    let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
-    let mut pooled = Ratings::new(2);
-    for code in &codes {
-        let sa = a.code_index(code).map_or(&empty, |i| &a.sets[i]);
-        let sg = g.code_index(code).map_or(&empty, |i| &g.sets[i]);
-        let tp = sa.count_and(sg);
-        let fp = sa.count() - tp;
-        let fn_ = sg.count() - tp;
-        let mut ratings = Ratings::new(2);
-        for p in 0..passages {
-            let cell = vec![
-                Some(u32::from(sa.contains(p))),
-                Some(u32::from(sg.contains(p))),
-            ];
-            pooled.push(cell.clone());
-            ratings.push(cell);
+    let every = {
+        let mut all = super::PassageSet::new(passages);
+        all.insert_range(0..passages);
+        all
+    };
+    let set_of = |inc: &Incidence, code: &Arc<str>| {
+        inc.code_index(code)
+            .map_or_else(|| empty.clone(), |i| inc.sets[i].clone())
+    };
+    let pairs: Vec<(super::PassageSet, super::PassageSet)> = codes
+        .iter()
+        .map(|code| (set_of(&a, code), set_of(&g, code)))
+        .collect();
+    let (out, overall) = score(&codes, &pairs, &every);
+    let mut by_lang = Vec::new();
+    for lang in crate::codebook::LANGUAGES {
+        let mut within = super::PassageSet::new(passages);
+        let wanted = crate::lang::code(Some(lang));
+        let mut p = 0;
+        for doc in &auto.documents {
+            for (k, &l) in doc.langs.iter().enumerate() {
+                if l == wanted {
+                    within.insert(p + k);
+                }
+            }
+            p += doc.passages;
         }
-        out.push(figures(
-            code.clone(),
-            tp,
-            fp,
-            fn_,
-            passages,
-            ratings.cohen_kappa(0, 1),
-        ));
-        tp_all += tp;
-        fp_all += fp;
-        fn_all += fn_;
+        if within.count() == 0 {
+            continue;
+        }
+        let (figures, _) = score(&codes, &pairs, &within);
+        by_lang.push(LanguageEvaluation {
+            lang,
+            passages: within.count(),
+            macro_average: MacroAverage::of(&figures),
+            codes: figures,
+        });
+    }
+    let mut disagreements = Vec::new();
+    for (code, (sa, sg)) in codes.iter().zip(&pairs) {
         for p in sa.and_not(sg).iter().chain(sg.and_not(sa).iter()) {
             let (d, passage) = a.locate(p);
             let doc = auto.documents[d].id.clone();
@@ -165,14 +222,6 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
             });
         }
     }
-    let overall = figures(
-        "(all codes)".into(),
-        tp_all,
-        fp_all,
-        fn_all,
-        passages * codes.len(),
-        pooled.cohen_kappa(0, 1),
-    );
     disagreements.sort_by(|x, y| {
         (codes.iter().position(|c| *c == x.code), &x.doc, x.passage).cmp(&(
             codes.iter().position(|c| *c == y.code),
@@ -182,11 +231,60 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
     });
     Evaluation {
         passages,
+        macro_average: MacroAverage::of(&out),
         codes: out,
+        by_lang,
         not_in_gold,
         overall,
         disagreements,
     }
+}
+
+/// Figures per code over the passages in `within`, and pooled over the codes.
+fn score(
+    codes: &[Arc<str>],
+    pairs: &[(super::PassageSet, super::PassageSet)],
+    within: &super::PassageSet,
+) -> (Vec<CodeEvaluation>, CodeEvaluation) {
+    let units = within.count();
+    let mut out = Vec::new();
+    let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
+    let mut pooled = Ratings::new(2);
+    for (code, (sa, sg)) in codes.iter().zip(pairs) {
+        let (sa, sg) = (sa.and(within), sg.and(within));
+        let tp = sa.count_and(&sg);
+        let fp = sa.count() - tp;
+        let fn_ = sg.count() - tp;
+        let mut ratings = Ratings::new(2);
+        for p in within.iter() {
+            let cell = vec![
+                Some(u32::from(sa.contains(p))),
+                Some(u32::from(sg.contains(p))),
+            ];
+            pooled.push(cell.clone());
+            ratings.push(cell);
+        }
+        out.push(figures(
+            code.clone(),
+            tp,
+            fp,
+            fn_,
+            units,
+            ratings.cohen_kappa(0, 1),
+        ));
+        tp_all += tp;
+        fp_all += fp;
+        fn_all += fn_;
+    }
+    let overall = figures(
+        "(all codes)".into(),
+        tp_all,
+        fp_all,
+        fn_all,
+        units * codes.len(),
+        pooled.cohen_kappa(0, 1),
+    );
+    (out, overall)
 }
 
 fn figures(

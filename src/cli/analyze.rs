@@ -28,6 +28,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut builder = Analysis::builder(corpus, codebook)
         .unit(unit)
+        .roles(args.input.roles)
         .cooccurrence(args.cooccur)
         .roll_up(args.counting.roll_up)
         .origin(args.origin.into())

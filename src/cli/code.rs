@@ -90,7 +90,9 @@ impl Source {
 
 pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(&args.input.codebook)?;
-    let coder = Coder::new(&codebook)?.unit(args.input.unit.into());
+    let coder = Coder::new(&codebook)?
+        .unit(args.input.unit.into())
+        .roles(args.input.roles);
     let mut problems = Vec::new();
     let mut ignored = Vec::new();
     let source = if args.stdin {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use thematic::analysis::evaluate::evaluate;
+use thematic::analysis::evaluate::{CodeEvaluation, MacroAverage, evaluate};
 use thematic::{Codebook, Coder, Coding};
 
 use super::output::{aligns, table};
@@ -21,7 +21,10 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(&args.input.codebook)?;
     let corpus = super::open_corpus(&args.input.corpus)?;
     let unit = args.input.unit.into();
-    let auto = Coder::new(&codebook)?.unit(unit).code_corpus(&corpus);
+    let auto = Coder::new(&codebook)?
+        .unit(unit)
+        .roles(args.input.roles)
+        .code_corpus(&corpus);
     let mut gold = Coding::empty(&corpus, unit);
     gold.add_records(
         super::read_coding_file(&args.gold)?,
@@ -29,6 +32,40 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         Some(&args.gold),
     )?;
     let e = evaluate(&auto, &gold, &codebook, args.roll_up);
+    let macro_row = |m: &MacroAverage| CodeEvaluation {
+        code: "(macro average)".into(),
+        true_positives: 0,
+        false_positives: 0,
+        false_negatives: 0,
+        true_negatives: 0,
+        precision: m.precision,
+        recall: m.recall,
+        f1: m.f1,
+        kappa: m.kappa,
+    };
+    // Every table: all passages, then each language's.
+    let mut tables: Vec<(String, usize, Vec<CodeEvaluation>, Option<&CodeEvaluation>)> = vec![(
+        "all".to_string(),
+        e.passages,
+        e.codes
+            .iter()
+            .cloned()
+            .chain(std::iter::once(macro_row(&e.macro_average)))
+            .collect(),
+        Some(&e.overall),
+    )];
+    for l in &e.by_lang {
+        tables.push((
+            l.lang.to_string(),
+            l.passages,
+            l.codes
+                .iter()
+                .cloned()
+                .chain(std::iter::once(macro_row(&l.macro_average)))
+                .collect(),
+            None,
+        ));
+    }
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -40,6 +77,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         TableFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record([
+                "lang",
                 "code",
                 "true_positives",
                 "false_positives",
@@ -50,13 +88,24 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
                 "f1",
                 "kappa",
             ])?;
-            for c in e.codes.iter().chain(std::iter::once(&e.overall)) {
+            for (lang, c) in tables.iter().flat_map(|(lang, _, codes, pooled)| {
+                codes.iter().chain(*pooled).map(move |c| (lang, c))
+            }) {
+                let macro_row = c.code.starts_with('(') && c.code.contains("macro");
+                let count = |n: usize| {
+                    if macro_row {
+                        String::new()
+                    } else {
+                        n.to_string()
+                    }
+                };
                 w.write_record([
+                    lang.clone(),
                     c.code.to_string(),
-                    c.true_positives.to_string(),
-                    c.false_positives.to_string(),
-                    c.false_negatives.to_string(),
-                    c.true_negatives.to_string(),
+                    count(c.true_positives),
+                    count(c.false_positives),
+                    count(c.false_negatives),
+                    count(c.true_negatives),
                     csv_value(c.precision),
                     csv_value(c.recall),
                     csv_value(c.f1),
@@ -73,41 +122,47 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
                 args.gold.display(),
                 e.passages
             )?;
-            let rows: Vec<Vec<String>> = e
-                .codes
-                .iter()
-                .chain(std::iter::once(&e.overall))
-                .map(|c| {
-                    vec![
-                        c.code.to_string(),
-                        c.true_positives.to_string(),
-                        c.false_positives.to_string(),
-                        c.false_negatives.to_string(),
-                        fmt(c.precision),
-                        fmt(c.recall),
-                        fmt(c.f1),
-                        fmt(c.kappa),
-                    ]
-                })
-                .collect();
-            write!(
-                out,
-                "{}",
-                table(
-                    &[
-                        "code",
-                        "TP",
-                        "FP",
-                        "FN",
-                        "precision",
-                        "recall",
-                        "F1",
-                        "kappa"
-                    ],
-                    &aligns("lrrrrrrr"),
-                    &rows
-                )
-            )?;
+            for (lang, passages, codes, pooled) in &tables {
+                if lang != "all" {
+                    writeln!(out, "\nPassages in {lang} ({passages}):")?;
+                }
+                let rows: Vec<Vec<String>> = codes
+                    .iter()
+                    .chain(*pooled)
+                    .map(|c| {
+                        let blank = c.code.contains("macro");
+                        let count = |n: usize| if blank { String::new() } else { n.to_string() };
+                        vec![
+                            c.code.to_string(),
+                            count(c.true_positives),
+                            count(c.false_positives),
+                            count(c.false_negatives),
+                            fmt(c.precision),
+                            fmt(c.recall),
+                            fmt(c.f1),
+                            fmt(c.kappa),
+                        ]
+                    })
+                    .collect();
+                write!(
+                    out,
+                    "{}",
+                    table(
+                        &[
+                            "code",
+                            "TP",
+                            "FP",
+                            "FN",
+                            "precision",
+                            "recall",
+                            "F1",
+                            "kappa"
+                        ],
+                        &aligns("lrrrrrrr"),
+                        &rows
+                    )
+                )?;
+            }
             if !e.not_in_gold.is_empty() {
                 let names: Vec<&str> = e.not_in_gold.iter().map(|c| &**c).collect();
                 writeln!(

@@ -35,7 +35,9 @@ pub fn export(args: ExportArgs, progress: &Progress) -> anyhow::Result<ExitCode>
     let codebook = Codebook::from_path(&args.input.codebook)?;
     progress.update(|| format!("reading {}…", args.input.corpus.display()));
     let corpus = super::open_corpus(&args.input.corpus)?;
-    let mut builder = Analysis::builder(corpus, codebook).unit(args.input.unit.into());
+    let mut builder = Analysis::builder(corpus, codebook)
+        .unit(args.input.unit.into())
+        .roles(args.input.roles);
     for path in &args.codings {
         builder = builder.codings(super::read_coding_file(path)?, Some(path.clone()));
     }

@@ -433,14 +433,25 @@ struct Input {
     /// The unit of coding.
     #[arg(long, short, default_value = "paragraph", value_enum)]
     unit: UnitArg,
+    /// Which passages auto-coding reads, by role: `body` (running text), `all`, or a list
+    /// such as `body,heading`. Roles: body, heading, keywords, byline, reference, footnote,
+    /// caption, table, furniture.
+    #[arg(long, default_value = "body", value_name = "ROLES", value_parser = parse_roles)]
+    roles: thematic::segment::Roles,
+}
+
+fn parse_roles(s: &str) -> Result<thematic::segment::Roles, String> {
+    s.parse().map_err(|e: thematic::Error| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum UnitArg {
-    /// Blank-line separated paragraphs.
+    /// Blank-line separated paragraphs (cut by a page break or a footnote: joined back).
     Paragraph,
     /// Sentences within paragraphs.
     Sentence,
+    /// Runs of non-blank lines exactly as blank lines cut them (plain dictionary tools' unit).
+    Block,
 }
 
 impl From<UnitArg> for Unit {
@@ -448,6 +459,7 @@ impl From<UnitArg> for Unit {
         match u {
             UnitArg::Paragraph => Unit::Paragraph,
             UnitArg::Sentence => Unit::Sentence,
+            UnitArg::Block => Unit::Block,
         }
     }
 }

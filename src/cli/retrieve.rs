@@ -17,6 +17,7 @@ pub fn run(args: RetrieveArgs) -> anyhow::Result<ExitCode> {
     let corpus = super::open_corpus(&args.input.corpus)?;
     let mut coding = Coder::new(&codebook)?
         .unit(args.input.unit.into())
+        .roles(args.input.roles)
         .code_corpus(&corpus);
     for path in &args.counting.codings {
         coding.add_records(super::read_coding_file(path)?, &corpus, Some(path))?;

@@ -60,6 +60,9 @@ pub struct Code {
     pub examples: Vec<String>,
     /// Sentences they must not code.
     pub counterexamples: Vec<String>,
+    /// Evidence threshold: the code applies to a passage with at least this many hits, or one
+    /// hit of a [strong](Pattern::strong) pattern. 1 by default.
+    pub min_hits: u32,
 }
 
 impl Code {
@@ -77,7 +80,14 @@ impl Code {
             negative: Vec::new(),
             examples: Vec::new(),
             counterexamples: Vec::new(),
+            min_hits: 1,
         }
+    }
+
+    /// Sets the evidence threshold (see [`Code::min_hits`]).
+    pub fn min_hits(mut self, hits: u32) -> Code {
+        self.min_hits = hits;
+        self
     }
 
     /// Adds a pattern.
@@ -127,6 +137,66 @@ pub(crate) fn is_within(id: &str, ancestor: &str) -> bool {
             && id.as_bytes()[ancestor.len()] == b'/')
 }
 
+/// A concept set: a named list of terms, in each language, that patterns of several codes
+/// reuse (`@scientists`), alone or near the terms of other sets.
+///
+/// A term's `lang` is the language whose morphology it is matched with, not a filter: a phrase
+/// listed under `ru` matches by its Russian Snowball stems, one under `kk` by Kazakh stems and
+/// suffixes in Cyrillic and Latin letters, and a set finds its terms in passages of every
+/// language (language detection of short or mixed passages is fallible; words are not).
+///
+/// ```
+/// use thematic::{Codebook, Code, Pattern};
+/// use thematic::codebook::ConceptSet;
+/// let codebook = Codebook::builder("Demo")
+///     .set(ConceptSet::new("scientists").term("ru", "учёный").term("kk", "ғалым").term("en", "scientist"))
+///     .set(ConceptSet::new("returning").term("ru", "возвра*").term("kk", "қайтар-").term("en", "return"))
+///     .code(Code::new("return_policy", "Return").pattern(Pattern::near(["returning", "scientists"], Some(5))))
+///     .build()?;
+/// assert_eq!(codebook.sets().len(), 2);
+/// # Ok::<(), thematic::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConceptSet {
+    /// The set's name, used as `@name` in patterns.
+    pub id: Arc<str>,
+    /// What the set stands for.
+    pub note: Option<String>,
+    /// Its terms: phrases (matched by their stems in their language), globs and regexes.
+    pub terms: Vec<Pattern>,
+}
+
+impl ConceptSet {
+    /// An empty set.
+    pub fn new(id: impl Into<Arc<str>>) -> ConceptSet {
+        ConceptSet {
+            id: id.into(),
+            note: None,
+            terms: Vec::new(),
+        }
+    }
+
+    /// Adds a term in language `lang`: a glob if it holds `*` or `?`, otherwise a phrase
+    /// matched by its stems in that language (Kazakh: by stem and suffixes; a verb root ends
+    /// with a hyphen, `қайтар-`).
+    pub fn term(mut self, lang: &str, text: &str) -> ConceptSet {
+        self.terms.push(Term::in_language(lang, text));
+        self
+    }
+}
+
+/// How set terms are made from their text and language.
+pub(crate) struct Term;
+
+impl Term {
+    pub(crate) fn in_language(lang: &str, text: &str) -> Pattern {
+        let mut p = Pattern::infer(text);
+        p.lang = Some(lang.to_string());
+        p.stem = p.kind == PatternKind::Phrase;
+        p
+    }
+}
+
 /// A set of codes, in a hierarchy, with codebook-wide negative patterns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Codebook {
@@ -140,6 +210,10 @@ pub struct Codebook {
     pub authors: Vec<String>,
     /// Patterns that, matching anywhere in a passage, stop every code from applying to it.
     pub negative: Vec<Pattern>,
+    /// Patterns that mute their sentence: no hit inside a sentence they match counts (a study's
+    /// statement of its own aims, a keyword list run into a paragraph).
+    pub mute: Vec<Pattern>,
+    sets: Vec<ConceptSet>,
     codes: Vec<Code>,
     #[serde(skip)]
     index: HashMap<Arc<str>, usize>,
@@ -155,6 +229,8 @@ impl Codebook {
             version: None,
             description: None,
             negative: Vec::new(),
+            mute: Vec::new(),
+            sets: Vec::new(),
             codes: Vec::new(),
         }
     }
@@ -227,6 +303,16 @@ impl Codebook {
         &self.codes
     }
 
+    /// The concept sets, in codebook order.
+    pub fn sets(&self) -> &[ConceptSet] {
+        &self.sets
+    }
+
+    /// The concept set named `id`.
+    pub fn concept_set(&self, id: &str) -> Option<&ConceptSet> {
+        self.sets.iter().find(|s| &*s.id == id)
+    }
+
     /// The code with path `id`.
     pub fn code(&self, id: &str) -> Option<&Code> {
         self.index.get(id).map(|&i| &self.codes[i])
@@ -242,9 +328,12 @@ impl Codebook {
         self.codes.iter().filter(move |c| c.parent() == Some(id))
     }
 
-    /// Number of patterns over all codes, negative ones included.
+    /// Number of patterns over all codes, negative ones included (set terms and muting
+    /// patterns too).
     pub fn pattern_count(&self) -> usize {
         self.negative.len()
+            + self.mute.len()
+            + self.sets.iter().map(|s| s.terms.len()).sum::<usize>()
             + self
                 .codes
                 .iter()
@@ -268,6 +357,8 @@ pub struct CodebookBuilder {
     version: Option<String>,
     description: Option<String>,
     negative: Vec<Pattern>,
+    mute: Vec<Pattern>,
+    sets: Vec<ConceptSet>,
     codes: Vec<Code>,
 }
 
@@ -296,6 +387,18 @@ impl CodebookBuilder {
         self
     }
 
+    /// Adds a pattern that mutes the sentences it matches (see [`Codebook::mute`]).
+    pub fn mute(mut self, pattern: Pattern) -> CodebookBuilder {
+        self.mute.push(pattern);
+        self
+    }
+
+    /// Adds a concept set.
+    pub fn set(mut self, set: ConceptSet) -> CodebookBuilder {
+        self.sets.push(set);
+        self
+    }
+
     /// Validates and returns the codebook.
     pub fn build(self) -> Result<Codebook> {
         let codebook = Codebook {
@@ -304,26 +407,40 @@ impl CodebookBuilder {
             description: self.description,
             authors: Vec::new(),
             negative: self.negative,
+            mute: self.mute,
+            sets: Vec::new(),
             codes: Vec::new(),
             index: HashMap::new(),
             path: None,
         };
         let invalid = |message: String| Error::Codebook(Box::new(Diagnostic::new(message)));
         let mut codebook = codebook;
+        for set in self.sets {
+            codebook.push_set(set).map_err(invalid)?;
+        }
         for code in self.codes {
             codebook.push_code(code).map_err(invalid)?;
         }
-        for pattern in &codebook.negative {
-            pattern.validate().map_err(|e| {
-                invalid(format!(
-                    "codebook-wide negative pattern {:?}: {e}",
-                    pattern.text
-                ))
-            })?;
+        for (what, patterns) in [
+            ("codebook-wide negative pattern", &codebook.negative),
+            ("muting pattern", &codebook.mute),
+        ] {
+            for pattern in patterns {
+                pattern
+                    .validate()
+                    .map_err(|e| invalid(format!("{what} {:?}: {e}", pattern.text)))?;
+                codebook.check_sets(pattern).map_err(invalid)?;
+            }
         }
         for code in &codebook.codes {
             for pattern in code.patterns.iter().chain(&code.negative) {
                 pattern.validate().map_err(|e| {
+                    invalid(format!(
+                        "code `{}`, pattern {:?}: {e}",
+                        code.id, pattern.text
+                    ))
+                })?;
+                codebook.check_sets(pattern).map_err(|e| {
                     invalid(format!(
                         "code `{}`, pattern {:?}: {e}",
                         code.id, pattern.text
@@ -336,6 +453,53 @@ impl CodebookBuilder {
 }
 
 impl Codebook {
+    /// Appends a concept set after checking its name and terms; the reason on failure is one
+    /// line.
+    pub(crate) fn push_set(&mut self, set: ConceptSet) -> std::result::Result<(), String> {
+        check_set_id(&set.id)?;
+        if self.sets.iter().any(|s| s.id == set.id) {
+            return Err(format!("concept set `{}` is defined twice", set.id));
+        }
+        if set.terms.is_empty() {
+            return Err(format!("concept set `{}` has no terms", set.id));
+        }
+        for term in &set.terms {
+            if matches!(term.kind, PatternKind::Set | PatternKind::Near) || term.has_context() {
+                return Err(format!(
+                    "concept set `{}`, term {:?}: a term is a phrase, glob or regex, without conditions",
+                    set.id, term.text
+                ));
+            }
+            term.validate()
+                .map_err(|e| format!("concept set `{}`, term {:?}: {e}", set.id, term.text))?;
+        }
+        self.sets.push(set);
+        Ok(())
+    }
+
+    /// Checks that every concept set `pattern` names is defined (sets come before codes).
+    pub(crate) fn check_sets(&self, pattern: &Pattern) -> std::result::Result<(), String> {
+        for name in pattern
+            .sets
+            .iter()
+            .chain(&pattern.with)
+            .chain(&pattern.without)
+        {
+            if self.concept_set(name).is_none() {
+                let known: Vec<&str> = self.sets.iter().map(|s| &*s.id).collect();
+                return Err(if known.is_empty() {
+                    format!("no concept set `{name}`: this codebook defines none")
+                } else {
+                    format!(
+                        "no concept set `{name}` (the codebook defines {})",
+                        known.join(", ")
+                    )
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Appends a code after checking its id; the reason on failure is one line.
     fn push_code(&mut self, code: Code) -> std::result::Result<(), String> {
         check_code_id(&code.id)?;
@@ -352,6 +516,9 @@ impl Codebook {
         }
         if let Some(colour) = &code.colour {
             check_colour(colour)?;
+        }
+        if code.min_hits == 0 {
+            return Err(format!("code `{}`: min_hits must be at least 1", code.id));
         }
         self.index.insert(code.id.clone(), self.codes.len());
         self.codes.push(code);
@@ -377,6 +544,20 @@ fn check_code_id(id: &str) -> std::result::Result<(), String> {
         if segment.chars().any(char::is_control) {
             return Err(format!("code id {id:?} contains a control character"));
         }
+    }
+    Ok(())
+}
+
+/// Checks a concept set's name: letters, digits, `_` and `-`, as it is written after `@`.
+fn check_set_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(format!(
+            "concept set name {id:?} must be letters, digits, `_` or `-`"
+        ));
     }
     Ok(())
 }

@@ -20,6 +20,11 @@ pub enum PatternKind {
     /// A regular expression (Rust `regex` syntax), case-insensitive and multi-line by default,
     /// matched against the passage's original text.
     Regex,
+    /// Any term of a concept set (see [`ConceptSet`](super::ConceptSet)).
+    Set,
+    /// Terms of two or more concept sets near each other: in one sentence, in any order, and at
+    /// most [`Pattern::within`] words apart when that is set.
+    Near,
 }
 
 impl fmt::Display for PatternKind {
@@ -28,6 +33,8 @@ impl fmt::Display for PatternKind {
             PatternKind::Phrase => "phrase",
             PatternKind::Glob => "glob",
             PatternKind::Regex => "regex",
+            PatternKind::Set => "set",
+            PatternKind::Near => "near",
         })
     }
 }
@@ -58,10 +65,25 @@ pub struct Pattern {
     pub note: Option<String>,
     /// Sentences the pattern, on its own, must match (checked by `thematic codebook check`).
     pub examples: Vec<String>,
+    /// The concept sets a [`PatternKind::Set`] (one) or [`PatternKind::Near`] (two or more)
+    /// pattern is made of.
+    pub sets: Vec<String>,
+    /// The window of a proximity or context condition: at most this many words between the
+    /// terms. Unset, the window is the sentence.
+    pub within: Option<u32>,
+    /// Context: a hit counts only when a term of one of these sets occurs in the same sentence
+    /// (and [`Pattern::within`] words, if set).
+    pub with: Vec<String>,
+    /// Context: a hit does not count when a term of one of these sets occurs in the same
+    /// sentence (and [`Pattern::within`] words, if set).
+    pub without: Vec<String>,
+    /// One hit of a strong pattern is evidence enough for its code, whatever the code's
+    /// [`min_hits`](super::Code::min_hits).
+    pub strong: bool,
 }
 
 impl Pattern {
-    fn new(kind: PatternKind, text: impl Into<String>) -> Pattern {
+    pub(crate) fn new(kind: PatternKind, text: impl Into<String>) -> Pattern {
         Pattern {
             kind,
             text: text.into(),
@@ -70,7 +92,83 @@ impl Pattern {
             stem: false,
             note: None,
             examples: Vec::new(),
+            sets: Vec::new(),
+            within: None,
+            with: Vec::new(),
+            without: Vec::new(),
+            strong: false,
         }
+    }
+
+    /// Any term of concept set `set`.
+    ///
+    /// ```
+    /// use thematic::Pattern;
+    /// assert_eq!(Pattern::set("scientists").text, "@scientists");
+    /// ```
+    pub fn set(set: impl Into<String>) -> Pattern {
+        let set = set.into();
+        let mut p = Pattern::new(PatternKind::Set, format!("@{set}"));
+        p.sets = vec![set];
+        p
+    }
+
+    /// Terms of every one of `sets` in one sentence, in any order, at most `within` words
+    /// apart (unset: anywhere in the sentence).
+    ///
+    /// ```
+    /// use thematic::Pattern;
+    /// let p = Pattern::near(["returning", "scientists"], Some(6));
+    /// assert_eq!(p.text, "@returning NEAR/6 @scientists");
+    /// assert_eq!(Pattern::near(["a", "b"], None).text, "@a NEAR/s @b");
+    /// ```
+    pub fn near<S: Into<String>>(
+        sets: impl IntoIterator<Item = S>,
+        within: Option<u32>,
+    ) -> Pattern {
+        let sets: Vec<String> = sets.into_iter().map(Into::into).collect();
+        let joint = match within {
+            Some(n) => format!(" NEAR/{n} "),
+            None => " NEAR/s ".to_string(),
+        };
+        let text = sets
+            .iter()
+            .map(|s| format!("@{s}"))
+            .collect::<Vec<_>>()
+            .join(&joint);
+        let mut p = Pattern::new(PatternKind::Near, text);
+        p.sets = sets;
+        p.within = within;
+        p
+    }
+
+    /// Counts a hit only with a term of `set` near it (see [`Pattern::with`]).
+    pub fn with_set(mut self, set: impl Into<String>) -> Pattern {
+        self.with.push(set.into());
+        self
+    }
+
+    /// Drops a hit with a term of `set` near it (see [`Pattern::without`]).
+    pub fn without_set(mut self, set: impl Into<String>) -> Pattern {
+        self.without.push(set.into());
+        self
+    }
+
+    /// Sets the window of proximity and context conditions, in words.
+    pub fn within(mut self, words: u32) -> Pattern {
+        self.within = Some(words);
+        self
+    }
+
+    /// Makes one hit of the pattern evidence enough for its code.
+    pub fn strong(mut self, yes: bool) -> Pattern {
+        self.strong = yes;
+        self
+    }
+
+    /// Does the pattern carry a context condition?
+    pub fn has_context(&self) -> bool {
+        !self.with.is_empty() || !self.without.is_empty()
     }
 
     /// A phrase pattern.
@@ -136,16 +234,10 @@ impl Pattern {
                 ));
             }
             match self.lang.as_deref() {
-                Some(lang) if crate::stem::Stemmer::for_lang(lang).is_some() => {}
-                Some("kk") => {
-                    return Err(
-                        "stem = true: Kazakh has no stemmer (and the Russian one mangles it); write a glob such as \"көші-қон*\""
-                            .to_string(),
-                    );
-                }
+                Some(lang) if crate::stem::Stemmer::for_lang(lang).is_some() || lang == "kk" => {}
                 _ => {
                     return Err(
-                        "stem = true needs the language to stem in: lang = \"en\", \"ru\" or \"uk\"".to_string(),
+                        "stem = true needs the language to stem in: lang = \"en\", \"ru\", \"uk\" or \"kk\"".to_string(),
                     );
                 }
             }
@@ -155,6 +247,30 @@ impl Pattern {
             crate::matcher::stemmed::StemmedPhrase::new(self).map(|_| ())?;
         }
         match self.kind {
+            PatternKind::Set if self.sets.len() != 1 => {
+                return Err("a set pattern names exactly one concept set".to_string());
+            }
+            PatternKind::Near if self.sets.len() < 2 => {
+                return Err(format!(
+                    "a near pattern needs two concept sets or more, not {}",
+                    self.sets.len()
+                ));
+            }
+            PatternKind::Set | PatternKind::Near if self.lang.is_some() || self.case_sensitive => {
+                return Err(format!(
+                    "a {} pattern takes its languages and case from its concept sets: drop `lang` and `case_sensitive`",
+                    self.kind
+                ));
+            }
+            _ => {}
+        }
+        if self.within.is_some() && self.kind != PatternKind::Near && !self.has_context() {
+            return Err(
+                "`within` is the window of a `near` pattern or of a `with`/`without` condition; this pattern has neither".to_string(),
+            );
+        }
+        match self.kind {
+            PatternKind::Set | PatternKind::Near => Ok(()),
             PatternKind::Phrase => {
                 if self.text.chars().all(is_space) {
                     return Err("empty phrase".to_string());

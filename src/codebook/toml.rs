@@ -8,6 +8,23 @@
 //! authors = ["…"]
 //! # Codebook-wide negative patterns: a passage they match gets no code at all.
 //! negative = [{ regex = '^\s*\d+\.\s+\p{Lu}[^\n]*\(\d{4}\)', note = "reference-list entries" }]
+//! # Muting patterns: no hit counts inside a sentence they match.
+//! mute = [{ regex = '\bthis (?:article|study) (?:examines|explores)\b' }]
+//!
+//! # Concept sets: named terms per language, reused by the patterns of several codes.
+//! [[set]]
+//! id = "scientists"
+//! note = "People who do research."
+//! en = ["scientist", "researcher"]          # phrases match by their Snowball stems
+//! ru = ["учёный", "научн* кадр*"]            # globs match as written
+//! kk = ["ғалым", "зерттеуші"]               # Kazakh stems take their suffixes, in both scripts
+//! terms = ["PhD"]                           # any language, matched as written
+//!
+//! [[set]]
+//! id = "returning"
+//! ru = ["возвра*", "вернуть"]
+//! kk = ["қайтар-", "орал-"]                  # a trailing hyphen: a verb root
+//! en = ["return", "come back"]
 //!
 //! [[code]]
 //! id = "brain_drain"                        # required; sub-codes are paths: "brain_drain/push_factors"
@@ -23,18 +40,36 @@
 //!   { glob = ["утечк* мозг*", "утечк* умов"], lang = "ru" },
 //!   { regex = '\bleav(e|ing) the country\b', note = "Why this pattern is here." },
 //!   { phrase = "EU", case_sensitive = true },
+//!   { near = ["returning", "scientists"], within = 6 },   # both sets in one sentence, ≤ 6 words apart
+//!   { set = "scientists", with = "returning" },           # a set's term, with a condition
+//!   { phrase = "compatriots", without = "returning", strong = true },
 //! ]
 //! negative = ["drain pipe"]                 # stop this code in passages matching these
+//! min_hits = 2                              # evidence: two hits, or one of a strong pattern
 //! examples = ["Kazakhstan has faced significant brain drain."]
 //! counterexamples = ["The drains were blocked."]
 //! ```
 //!
 //! A bare string is a phrase, or a glob if it contains `*` or `?`. A table takes exactly one of
-//! `phrase`, `glob` or `regex` (a string or a list of strings) and optionally `lang` (`en`, `ru`,
-//! `kk`, `uk`: the pattern applies only to passages in that language), `case_sensitive`, `stem`
-//! (a phrase matches by the Snowball stems of its words in `lang`: English, Russian or
-//! Ukrainian), `note`, and `example`: a sentence (or a list) the pattern alone must match, which
-//! `thematic codebook check` tests. Unknown keys anywhere are errors. A parent code must come before its sub-codes.
+//! `phrase`, `glob` or `regex` (a string or a list of strings), `set` (a concept set's name) or
+//! `near` (two or more names), and optionally:
+//!
+//! * `lang` (`en`, `ru`, `kk`, `uk`): the pattern applies only to passages in that language;
+//! * `case_sensitive`;
+//! * `stem`: a phrase matches by the Snowball stems of its words in `lang` (English, Russian,
+//!   Ukrainian), or for Kazakh by stems and suffixes (see [`crate::stem::kazakh`]);
+//! * `within`: for `near`, at most this many words between the sets' terms (unset: anywhere in
+//!   the sentence); for a condition, its window;
+//! * `with` / `without`: a set name or list of them: a hit counts only with (or never with) a
+//!   term of one of them in the same sentence (and `within` words);
+//! * `strong`: one hit is evidence enough for the code, whatever its `min_hits`;
+//! * `note`, and `example`: a sentence (or a list) the pattern alone must match, which
+//!   `thematic codebook check` tests.
+//!
+//! In a concept set, the list a term is in (`en`, `ru`, `kk`, `uk`) is the language of its
+//! morphology, not a filter: sets find their terms in passages of any language. Unknown keys
+//! anywhere are errors. Sets come before the codes that name them; a parent code before its
+//! sub-codes.
 
 use std::fmt;
 use std::path::Path;
@@ -44,7 +79,7 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
-use super::{Code, Codebook, Pattern, PatternKind};
+use super::{Code, Codebook, ConceptSet, Pattern, PatternKind};
 use crate::error::{Diagnostic, Error, Result};
 
 #[derive(Deserialize)]
@@ -52,7 +87,27 @@ use crate::error::{Diagnostic, Error, Result};
 struct RawCodebook {
     codebook: RawHeader,
     #[serde(default)]
+    set: Vec<RawSet>,
+    #[serde(default)]
     code: Vec<RawCode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    id: Spanned<String>,
+    note: Option<String>,
+    #[serde(default)]
+    en: Vec<Spanned<PatternItem>>,
+    #[serde(default)]
+    ru: Vec<Spanned<PatternItem>>,
+    #[serde(default)]
+    kk: Vec<Spanned<PatternItem>>,
+    #[serde(default)]
+    uk: Vec<Spanned<PatternItem>>,
+    /// Terms matched as written, in every language.
+    #[serde(default)]
+    terms: Vec<Spanned<PatternItem>>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +120,8 @@ struct RawHeader {
     authors: Vec<String>,
     #[serde(default)]
     negative: Vec<Spanned<PatternItem>>,
+    #[serde(default)]
+    mute: Vec<Spanned<PatternItem>>,
 }
 
 #[derive(Deserialize)]
@@ -85,19 +142,30 @@ struct RawCode {
     examples: Vec<String>,
     #[serde(default)]
     counterexamples: Vec<String>,
+    min_hits: Option<Spanned<u32>>,
 }
 
 /// One item of a `patterns` or `negative` list: a bare string or a table, possibly holding
 /// several pattern texts that share their options.
-pub(super) struct PatternItem(pub(super) Vec<Pattern>);
+pub(super) struct PatternItem {
+    pub(super) patterns: Vec<Pattern>,
+    /// `stem` was written out (in a concept set, phrases are stemmed unless it says no).
+    stem_given: bool,
+}
 
 const PATTERN_KEYS: &[&str] = &[
     "phrase",
     "glob",
     "regex",
+    "set",
+    "near",
     "lang",
     "case_sensitive",
     "stem",
+    "within",
+    "with",
+    "without",
+    "strong",
     "note",
     "example",
 ];
@@ -114,18 +182,27 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
     type Value = PatternItem;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a pattern: a string, or a table with one of `phrase`, `glob` or `regex`")
+        f.write_str(
+            "a pattern: a string, or a table with one of `phrase`, `glob`, `regex`, `set` or `near`",
+        )
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<PatternItem, E> {
-        Ok(PatternItem(vec![Pattern::infer(v)]))
+        Ok(PatternItem {
+            patterns: vec![Pattern::infer(v)],
+            stem_given: false,
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PatternItem, A::Error> {
         let mut kind: Option<(PatternKind, Vec<String>)> = None;
         let mut lang = None;
         let mut case_sensitive = false;
-        let mut stem = false;
+        let mut stem = None;
+        let mut within = None;
+        let mut with = Vec::new();
+        let mut without = Vec::new();
+        let mut strong = false;
         let mut note = None;
         let mut examples = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -133,45 +210,64 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
                 "phrase" => Some(PatternKind::Phrase),
                 "glob" => Some(PatternKind::Glob),
                 "regex" => Some(PatternKind::Regex),
+                "set" => Some(PatternKind::Set),
+                "near" => Some(PatternKind::Near),
                 _ => None,
             };
             match (key.as_str(), pattern_kind) {
                 (_, Some(k)) => {
                     if let Some((previous, _)) = &kind {
                         return Err(de::Error::custom(format!(
-                            "a pattern table takes exactly one of `phrase`, `glob` or `regex`, but has both `{previous}` and `{k}`"
+                            "a pattern table takes exactly one of `phrase`, `glob`, `regex`, `set` or `near`, but has both `{previous}` and `{k}`"
                         )));
                     }
                     kind = Some((k, map.next_value::<StringOrList>()?.0));
                 }
                 ("lang", _) => lang = Some(map.next_value::<String>()?),
                 ("case_sensitive", _) => case_sensitive = map.next_value()?,
-                ("stem", _) => stem = map.next_value()?,
+                ("stem", _) => stem = Some(map.next_value()?),
+                ("within", _) => within = Some(map.next_value::<u32>()?),
+                ("with", _) => with = map.next_value::<StringOrList>()?.0,
+                ("without", _) => without = map.next_value::<StringOrList>()?.0,
+                ("strong", _) => strong = map.next_value()?,
                 ("note", _) => note = Some(map.next_value::<String>()?),
                 ("example", _) => examples = map.next_value::<StringOrList>()?.0,
                 (other, _) => return Err(de::Error::unknown_field(other, PATTERN_KEYS)),
             }
         }
         let (kind, texts) = kind.ok_or_else(|| {
-            de::Error::custom("a pattern table needs one of `phrase`, `glob` or `regex`")
+            de::Error::custom(
+                "a pattern table needs one of `phrase`, `glob`, `regex`, `set` or `near`",
+            )
         })?;
         if texts.is_empty() {
             return Err(de::Error::custom(format!("empty list of {kind} patterns")));
         }
-        Ok(PatternItem(
-            texts
+        let base = |p: Pattern| Pattern {
+            lang: lang.clone(),
+            case_sensitive,
+            stem: stem.unwrap_or(false),
+            note: note.clone(),
+            examples: examples.clone(),
+            within: p.within.or(within),
+            with: with.clone(),
+            without: without.clone(),
+            strong,
+            ..p
+        };
+        let patterns = match kind {
+            // `near = ["a", "b"]` is one pattern over several sets.
+            PatternKind::Near => vec![base(Pattern::near(texts, within))],
+            PatternKind::Set => texts.into_iter().map(|t| base(Pattern::set(t))).collect(),
+            _ => texts
                 .into_iter()
-                .map(|text| Pattern {
-                    kind,
-                    text,
-                    lang: lang.clone(),
-                    case_sensitive,
-                    stem,
-                    note: note.clone(),
-                    examples: examples.clone(),
-                })
+                .map(|text| base(Pattern::new(kind, text)))
                 .collect(),
-        ))
+        };
+        Ok(PatternItem {
+            patterns,
+            stem_given: stem.is_some(),
+        })
     }
 }
 
@@ -222,16 +318,87 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
         description: raw.codebook.description,
         authors: raw.codebook.authors,
         negative: Vec::new(),
+        mute: Vec::new(),
+        sets: Vec::new(),
         codes: Vec::new(),
         index: Default::default(),
         path: None,
     };
-    let checked = |items: Vec<Spanned<PatternItem>>, owner: &str| -> Result<Vec<Pattern>> {
+    // Sets first: patterns of every kind name them.
+    for raw_set in raw.set {
+        let id_span = raw_set.id.span();
+        let id: Arc<str> = raw_set.id.into_inner().into();
+        let mut terms = Vec::new();
+        for (lang, items) in [
+            (Some("en"), raw_set.en),
+            (Some("ru"), raw_set.ru),
+            (Some("kk"), raw_set.kk),
+            (Some("uk"), raw_set.uk),
+            (None, raw_set.terms),
+        ] {
+            for item in items {
+                let span = item.span();
+                let item = item.into_inner();
+                for mut term in item.patterns {
+                    if let Some(lang) = lang {
+                        if term.lang.is_some() {
+                            return Err(fail(
+                                format!(
+                                    "invalid codebook: concept set `{id}`, term {:?}: a term's language is the list it is in (`{lang}`); drop `lang`",
+                                    term.text
+                                ),
+                                Some(span),
+                                None,
+                            ));
+                        }
+                        term.lang = Some(lang.to_string());
+                        if term.kind == PatternKind::Phrase && !item.stem_given {
+                            term.stem = true;
+                        }
+                    }
+                    terms.push((term, span.clone()));
+                }
+            }
+        }
+        let spans: Vec<_> = terms.iter().map(|(_, span)| span.clone()).collect();
+        let set = ConceptSet {
+            id: id.clone(),
+            note: raw_set.note,
+            terms: terms.into_iter().map(|(t, _)| t).collect(),
+        };
+        if let Err(problem) = set
+            .terms
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, t)| t.validate().map_err(|e| (i, e)))
+        {
+            let (i, problem) = problem;
+            let (first, rest) = problem.split_once('\n').unwrap_or((&problem, ""));
+            return Err(fail(
+                format!(
+                    "{first} in concept set `{id}`, term {:?}",
+                    set.terms[i].text
+                ),
+                Some(spans[i].clone()),
+                (!rest.is_empty()).then(|| rest.to_string()),
+            ));
+        }
+        codebook
+            .push_set(set)
+            .map_err(|problem| fail(format!("invalid codebook: {problem}"), Some(id_span), None))?;
+    }
+    let checked = |codebook: &Codebook,
+                   items: Vec<Spanned<PatternItem>>,
+                   owner: &str|
+     -> Result<Vec<Pattern>> {
         let mut out = Vec::new();
         for item in items {
             let span = item.span();
-            for pattern in item.into_inner().0 {
-                if let Err(problem) = pattern.validate() {
+            for pattern in item.into_inner().patterns {
+                if let Err(problem) = pattern
+                    .validate()
+                    .and_then(|()| codebook.check_sets(&pattern))
+                {
                     let (first, rest) = problem.split_once('\n').unwrap_or((&problem, ""));
                     return Err(fail(
                         format!("{first} in {owner}, pattern {:?}", pattern.text),
@@ -244,7 +411,12 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
         }
         Ok(out)
     };
-    codebook.negative = checked(raw.codebook.negative, "the codebook-wide negative patterns")?;
+    codebook.negative = checked(
+        &codebook,
+        raw.codebook.negative,
+        "the codebook-wide negative patterns",
+    )?;
+    codebook.mute = checked(&codebook, raw.codebook.mute, "the muting patterns")?;
     for raw_code in raw.code {
         let id_span = raw_code.id.span();
         let id: Arc<str> = raw_code.id.into_inner().into();
@@ -259,15 +431,19 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
             exclude: raw_code.exclude,
             memo: raw_code.memo,
             colour: raw_code.colour.map(Spanned::into_inner),
-            patterns: checked(raw_code.patterns, &owner)?,
-            negative: checked(raw_code.negative, &owner)?,
+            patterns: checked(&codebook, raw_code.patterns, &owner)?,
+            negative: checked(&codebook, raw_code.negative, &owner)?,
             examples: raw_code.examples,
             counterexamples: raw_code.counterexamples,
+            min_hits: raw_code.min_hits.as_ref().map_or(1, |m| *m.get_ref()),
             id,
         };
+        let min_hits_span = raw_code.min_hits.as_ref().map(Spanned::span);
         codebook.push_code(code).map_err(|problem| {
             let span = if problem.starts_with("colour") {
                 colour_span.clone()
+            } else if problem.contains("min_hits") {
+                min_hits_span.clone()
             } else {
                 Some(id_span.clone())
             };
@@ -288,6 +464,28 @@ pub fn to_string(codebook: &Codebook) -> String {
     field(&mut out, "description", codebook.description.as_deref());
     strings(&mut out, "authors", &codebook.authors);
     patterns(&mut out, "negative", &codebook.negative);
+    patterns(&mut out, "mute", &codebook.mute);
+    for set in codebook.sets() {
+        out.push_str("\n[[set]]\n");
+        field(&mut out, "id", Some(&set.id));
+        field(&mut out, "note", set.note.as_deref());
+        for lang in ["en", "ru", "kk", "uk"] {
+            let terms: Vec<String> = set
+                .terms
+                .iter()
+                .filter(|t| t.lang.as_deref() == Some(lang))
+                .map(term_item)
+                .collect();
+            list(&mut out, lang, &terms);
+        }
+        let any: Vec<String> = set
+            .terms
+            .iter()
+            .filter(|t| t.lang.is_none())
+            .map(pattern_item)
+            .collect();
+        list(&mut out, "terms", &any);
+    }
     for code in codebook.codes() {
         out.push_str("\n[[code]]\n");
         field(&mut out, "id", Some(&code.id));
@@ -303,8 +501,39 @@ pub fn to_string(codebook: &Codebook) -> String {
         patterns(&mut out, "negative", &code.negative);
         strings(&mut out, "examples", &code.examples);
         strings(&mut out, "counterexamples", &code.counterexamples);
+        if code.min_hits != 1 {
+            out.push_str(&format!("min_hits = {}\n", code.min_hits));
+        }
     }
     out
+}
+
+/// A term of a language's list: its language is the list's, and phrases are stemmed unless
+/// they say `stem = false`.
+fn term_item(t: &Pattern) -> String {
+    let mut written = t.clone();
+    written.lang = None;
+    if written.kind != PatternKind::Phrase {
+        return pattern_item(&written);
+    }
+    if written.stem {
+        written.stem = false;
+        return pattern_item(&written);
+    }
+    let mut parts = pattern_parts(&written);
+    parts.push("stem = false".into());
+    format!("{{ {} }}", parts.join(", "))
+}
+
+fn list(out: &mut String, key: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{key} = [\n"));
+    for item in items {
+        out.push_str(&format!("  {item},\n"));
+    }
+    out.push_str("]\n");
 }
 
 /// A TOML string literal, in whichever quoting the `toml` crate finds clearest (literal strings
@@ -348,16 +577,49 @@ fn pattern_item(p: &Pattern) -> String {
         && !p.case_sensitive
         && !p.stem
         && p.note.is_none()
-        && p.examples.is_empty();
-    if plain && p.kind != PatternKind::Regex && Pattern::infer(p.text.as_str()).kind == p.kind {
+        && p.examples.is_empty()
+        && !p.has_context()
+        && !p.strong;
+    if plain
+        && matches!(p.kind, PatternKind::Phrase | PatternKind::Glob)
+        && Pattern::infer(p.text.as_str()).kind == p.kind
+    {
         return quoted(&p.text);
     }
-    let kind = match p.kind {
-        PatternKind::Phrase => "phrase",
-        PatternKind::Glob => "glob",
-        PatternKind::Regex => "regex",
-    };
-    let mut parts = vec![format!("{kind} = {}", quoted(&p.text))];
+    format!("{{ {} }}", pattern_parts(p).join(", "))
+}
+
+/// The keys of a pattern's inline table.
+fn pattern_parts(p: &Pattern) -> Vec<String> {
+    let mut parts = vec![match p.kind {
+        PatternKind::Set => format!("set = {}", quoted(&p.sets[0])),
+        PatternKind::Near => format!(
+            "near = [{}]",
+            p.sets
+                .iter()
+                .map(|s| quoted(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        kind => format!("{kind} = {}", quoted(&p.text)),
+    }];
+    if let Some(within) = p.within {
+        parts.push(format!("within = {within}"));
+    }
+    for (key, sets) in [("with", &p.with), ("without", &p.without)] {
+        if !sets.is_empty() {
+            parts.push(format!(
+                "{key} = [{}]",
+                sets.iter()
+                    .map(|s| quoted(s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if p.strong {
+        parts.push("strong = true".into());
+    }
     if let Some(lang) = &p.lang {
         parts.push(format!("lang = {}", quoted(lang)));
     }
@@ -381,7 +643,7 @@ fn pattern_item(p: &Pattern) -> String {
                 .join(", ")
         )),
     }
-    format!("{{ {} }}", parts.join(", "))
+    parts
 }
 
 #[cfg(test)]

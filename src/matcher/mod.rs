@@ -19,6 +19,7 @@
 pub mod fold;
 mod phrases;
 pub mod prefilter;
+mod rules;
 pub mod stemmed;
 
 use std::sync::{Arc, OnceLock};
@@ -42,14 +43,29 @@ const DFA_LITERAL_LIMIT: usize = 20_000;
 /// caches. Below it the automaton is faster.
 const PHRASE_TABLE_MIN: usize = 2_500;
 
-/// Owner of a pattern that applies to every code (codebook-wide negatives).
-const EVERY_CODE: u32 = u32::MAX;
+/// What a match of a pattern does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// A hit for slot `slot`: a code's index, or the number of codes plus a concept set's.
+    Hit { slot: u32 },
+    /// Stops code `code` in the passage.
+    Veto { code: u32 },
+    /// Stops every code in the passage (codebook-wide negatives).
+    VetoAll,
+    /// Mutes the sentence it occurs in.
+    Mute,
+}
+
+impl Effect {
+    /// One match is all that matters.
+    fn first_only(self) -> bool {
+        matches!(self, Effect::Veto { .. } | Effect::VetoAll)
+    }
+}
 
 #[derive(Debug)]
 struct CompiledPattern {
-    /// Index of the code in the codebook, or [`EVERY_CODE`].
-    owner: u32,
-    negative: bool,
+    effect: Effect,
     kind: PatternKind,
     text: Arc<str>,
     lang: Option<&'static str>,
@@ -64,8 +80,11 @@ struct CompiledPattern {
     /// Phrases matched by the stems of their words.
     stemmed: Option<stemmed::StemmedPhrase>,
     /// What the automaton looks for: a phrase folded, a glob's literal core, or the literals
-    /// one of which every match of a regex holds. Empty for a regex that must always run.
+    /// one of which every match of a regex holds. Empty for a regex that must always run, and
+    /// for set and near patterns, which are made of their sets' hits.
     anchors: Vec<String>,
+    /// Conditions on its hits.
+    rule: rules::PatternRule,
 }
 
 /// One hit of a pattern in a passage: byte offsets into the passage's text.
@@ -113,6 +132,8 @@ pub struct Matcher {
     /// Regexes with no literal prefilter: they run on every passage.
     unfiltered: Vec<PatternId>,
     code_count: usize,
+    /// Concept sets, proximity, context, muting and evidence thresholds.
+    rules: rules::Rules,
 }
 
 /// Reusable buffers for [`Matcher::find`]; one per thread.
@@ -132,6 +153,7 @@ pub struct Scratch {
     selected: Vec<Hit>,
     applied: Vec<(usize, usize, usize)>,
     lang: Option<Option<&'static str>>,
+    rules: rules::RuleScratch,
 }
 
 /// What the patterns found in a passage, before choosing hits.
@@ -140,29 +162,35 @@ struct Found {
     raw: Vec<RawHit>,
     vetoed: Vec<u32>,
     every_code_vetoed: bool,
+    /// Where muting patterns matched: byte spans in the passage.
+    muted: Vec<(usize, usize)>,
 }
 
 impl Found {
-    /// Records a pattern's match: a hit of its code, or a veto.
+    /// Records a pattern's match: a hit of its code or set, a veto, or a muted span.
     #[inline]
     fn record(&mut self, p: &CompiledPattern, id: PatternId, start: usize, end: usize) {
-        if !p.negative {
-            self.raw.push(RawHit {
-                code: p.owner,
+        match p.effect {
+            Effect::Hit { slot } => self.raw.push(RawHit {
+                code: slot,
                 start,
                 end,
                 pattern: id,
-            });
-        } else if p.owner == EVERY_CODE {
-            self.every_code_vetoed = true;
-        } else if !self.vetoed.contains(&p.owner) {
-            self.vetoed.push(p.owner);
+            }),
+            Effect::VetoAll => self.every_code_vetoed = true,
+            Effect::Veto { code } => {
+                if !self.vetoed.contains(&code) {
+                    self.vetoed.push(code);
+                }
+            }
+            Effect::Mute => self.muted.push((start, end)),
         }
     }
 }
 
 #[derive(Debug, Clone, Copy)]
 struct RawHit {
+    /// The slot: a code, or (from the number of codes on) a concept set.
     code: u32,
     start: usize,
     end: usize,
@@ -179,26 +207,38 @@ impl Matcher {
     /// least `table_min` of them.
     fn build(codebook: &Codebook, table_min: usize) -> Result<Matcher> {
         let mut patterns = Vec::new();
-        let mut add = |owner: u32, negative: bool, p: &Pattern| -> Result<()> {
+        let code_count = codebook.codes().len() as u32;
+        let set_slot = |name: &str| -> u32 {
+            let index = codebook
+                .sets()
+                .iter()
+                .position(|s| &*s.id == name)
+                .expect("a validated codebook defines the sets its patterns name");
+            code_count + index as u32
+        };
+        // `morphology_only`: the pattern's language is the one its stems are in, not a filter
+        // on passages (concept-set terms).
+        let mut add = |effect: Effect, p: &Pattern, morphology_only: bool| -> Result<()> {
+            let owner = Owner::of(effect, codebook);
             let stemmed = if p.stem {
-                Some(stemmed::StemmedPhrase::new(p).map_err(|e| invalid(owner, codebook, p, &e))?)
+                Some(stemmed::StemmedPhrase::new(p).map_err(|e| invalid(owner, p, &e))?)
             } else {
                 None
             };
+            let invalid = |e: &str| invalid(owner, p, e);
             let (regex, glob, anchors, starts_at_anchor) = match p.kind {
+                PatternKind::Set | PatternKind::Near => (None, None, Vec::new(), false),
                 PatternKind::Phrase => match &stemmed {
-                    Some(s) => (None, None, vec![s.anchor().to_string()], false),
+                    Some(s) => (None, None, s.anchors().to_vec(), false),
                     None => (None, None, vec![fold_str(&p.text)], false),
                 },
                 PatternKind::Glob => {
-                    let glob = Glob::parse(&p.text, p.case_sensitive)
-                        .map_err(|e| invalid(owner, codebook, p, &e))?;
+                    let glob = Glob::parse(&p.text, p.case_sensitive).map_err(|e| invalid(&e))?;
                     let (anchor, starts) = (glob.anchor.clone(), glob.anchor_starts);
                     (None, Some((glob, OnceLock::new())), vec![anchor], starts)
                 }
                 PatternKind::Regex => {
-                    let regex = build_regex(&p.text, p.case_sensitive)
-                        .map_err(|e| invalid(owner, codebook, p, &e))?;
+                    let regex = build_regex(&p.text, p.case_sensitive).map_err(|e| invalid(&e))?;
                     let anchors = prefilter::regex_anchors(&p.text);
                     let prefix = anchors.as_ref().is_some_and(|a| a.prefix);
                     (
@@ -209,32 +249,58 @@ impl Matcher {
                     )
                 }
             };
+            let slots = |names: &[String]| names.iter().map(|n| set_slot(n)).collect();
             patterns.push(CompiledPattern {
-                owner,
-                negative,
+                effect,
                 kind: p.kind,
                 text: p.text.as_str().into(),
-                lang: p.lang.as_deref().map(static_lang),
+                lang: if morphology_only {
+                    None
+                } else {
+                    p.lang.as_deref().map(static_lang)
+                },
                 case_sensitive: p.case_sensitive,
                 regex,
                 starts_at_anchor,
                 glob,
                 stemmed,
                 anchors,
+                rule: rules::PatternRule {
+                    sets: slots(&p.sets),
+                    within: p.within,
+                    with: slots(&p.with),
+                    without: slots(&p.without),
+                    strong: p.strong,
+                },
             });
             Ok(())
         };
         for p in &codebook.negative {
-            add(EVERY_CODE, true, p)?;
+            add(Effect::VetoAll, p, false)?;
+        }
+        for p in &codebook.mute {
+            add(Effect::Mute, p, false)?;
+        }
+        for (i, set) in codebook.sets().iter().enumerate() {
+            for p in &set.terms {
+                add(
+                    Effect::Hit {
+                        slot: code_count + i as u32,
+                    },
+                    p,
+                    true,
+                )?;
+            }
         }
         for (i, code) in codebook.codes().iter().enumerate() {
             for p in &code.patterns {
-                add(i as u32, false, p)?;
+                add(Effect::Hit { slot: i as u32 }, p, false)?;
             }
             for p in &code.negative {
-                add(i as u32, true, p)?;
+                add(Effect::Veto { code: i as u32 }, p, false)?;
             }
         }
+        let rules = rules::Rules::new(codebook, &patterns);
 
         let in_table = |p: &CompiledPattern| {
             p.kind == PatternKind::Phrase
@@ -259,6 +325,9 @@ impl Matcher {
         let mut unfiltered = Vec::new();
         for (id, p) in patterns.iter().enumerate() {
             if table.is_some() && in_table(p) {
+                continue;
+            }
+            if matches!(p.kind, PatternKind::Set | PatternKind::Near) {
                 continue;
             }
             if p.anchors.is_empty() {
@@ -305,6 +374,7 @@ impl Matcher {
             targets,
             unfiltered,
             code_count: codebook.codes().len(),
+            rules,
         })
     }
 
@@ -394,6 +464,7 @@ impl Matcher {
     fn scan(&self, passage: &str, s: &mut Scratch, lang: Option<Option<&'static str>>) {
         s.found.raw.clear();
         s.found.vetoed.clear();
+        s.found.muted.clear();
         s.found.every_code_vetoed = false;
         s.candidates.clear();
         s.starts.clear();
@@ -486,7 +557,7 @@ impl Matcher {
                         let start = s.folded.to_original(passage, at, true);
                         let stop = s.folded.to_original(passage, end, false);
                         s.found.record(p, id, start, stop);
-                        if p.negative {
+                        if p.effect.first_only() {
                             break;
                         }
                         last_end = end;
@@ -521,7 +592,7 @@ impl Matcher {
                         && is_whole_word(passage, m.start(), m.end())
                     {
                         s.found.record(p, id, m.start(), m.end());
-                        if p.negative {
+                        if p.effect.first_only() {
                             break;
                         }
                         last_end = m.end();
@@ -535,7 +606,7 @@ impl Matcher {
                 // and on failure look again one character on.
                 if is_whole_word(passage, m.start(), m.end()) {
                     s.found.record(p, id, m.start(), m.end());
-                    if p.negative {
+                    if p.effect.first_only() {
                         break;
                     }
                     at = m.end();
@@ -564,6 +635,17 @@ impl Matcher {
         }
         let found = &mut s.found;
         if found.every_code_vetoed || found.raw.is_empty() {
+            return;
+        }
+        if self.rules.active() {
+            self.rules.apply(
+                passage,
+                &self.patterns,
+                found,
+                &mut s.rules,
+                &mut s.selected,
+                &mut s.applied,
+            );
             return;
         }
         // Per code, leftmost-longest without overlap.
@@ -635,7 +717,7 @@ fn run_regex(
             continue;
         }
         found.record(p, id, m.start(), m.end());
-        if p.negative {
+        if p.effect.first_only() {
             break;
         }
     }
@@ -663,7 +745,7 @@ fn run_regex_at(
             && m.start() < m.end()
         {
             found.record(p, id, m.start(), m.end());
-            if p.negative {
+            if p.effect.first_only() {
                 break;
             }
             last_end = m.end();
@@ -699,14 +781,42 @@ fn static_lang(lang: &str) -> &'static str {
         .unwrap_or("?")
 }
 
-fn invalid(owner: u32, codebook: &Codebook, p: &Pattern, problem: &str) -> Error {
-    let owner = match owner {
-        EVERY_CODE => "the codebook-wide negative patterns".to_string(),
-        i => format!("code `{}`", codebook.codes()[i as usize].id),
-    };
+/// Whose pattern it is, for messages.
+#[derive(Debug, Clone, Copy)]
+struct Owner<'a> {
+    codebook: &'a Codebook,
+    effect: Effect,
+}
+
+impl<'a> Owner<'a> {
+    fn of(effect: Effect, codebook: &'a Codebook) -> Owner<'a> {
+        Owner { codebook, effect }
+    }
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let codes = self.codebook.codes();
+        match self.effect {
+            Effect::VetoAll => f.write_str("the codebook-wide negative patterns"),
+            Effect::Mute => f.write_str("the muting patterns"),
+            Effect::Veto { code } => write!(f, "code `{}`", codes[code as usize].id),
+            Effect::Hit { slot } if (slot as usize) < codes.len() => {
+                write!(f, "code `{}`", codes[slot as usize].id)
+            }
+            Effect::Hit { slot } => write!(
+                f,
+                "concept set `{}`",
+                self.codebook.sets()[slot as usize - codes.len()].id
+            ),
+        }
+    }
+}
+
+fn invalid(owner: Owner<'_>, p: &Pattern, problem: &str) -> Error {
     Error::Codebook(Box::new(
         Diagnostic::new(format!("invalid pattern in {owner}: {:?}", p.text))
-            .with_path(codebook.path())
+            .with_path(owner.codebook.path())
             .with_note(problem.to_string()),
     ))
 }
@@ -978,7 +1088,7 @@ mod tests {
                     passages += 1;
                 }
             }
-            assert!(passages > 400);
+            assert!(passages > 300, "{passages} passages");
         }
     }
 }

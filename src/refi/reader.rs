@@ -467,6 +467,7 @@ impl ProjectReader<'_> {
             hits: Vec::new(),
             memo: self.memo(coding, owner),
             lang: None,
+            role: crate::segment::Role::Body,
         });
         Ok(())
     }

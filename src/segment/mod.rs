@@ -10,6 +10,12 @@
 //! is whitespace only: passages tile the text exactly. Offsets are given both in characters
 //! (Unicode scalar values, the public unit) and in bytes (for slicing).
 //!
+//! Every passage has a [`Role`]: body text, or a heading, keyword line, byline, reference,
+//! footnote, caption, table or page furniture (see [`role`]); auto-coding reads body text unless
+//! asked otherwise. A paragraph that a page break or a footnote cut in two — it stops
+//! mid-sentence, and after any footnotes and page numbers the text goes on in lowercase — is
+//! joined back into one passage (the footnotes and page numbers then lie inside it).
+//!
 //! ```
 //! use thematic::segment::{Unit, segment};
 //! let text = "Brain drain is rising.\nIt worries.\n\n  Return policy.  \n";
@@ -28,15 +34,24 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::text::{CharCounter, is_blank, is_space};
 
+pub mod role;
+
+use role::{Position, Section, classify, ends_a_sentence};
+pub use role::{Role, Roles};
+
 /// The unit of coding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
-    /// Blank-line separated paragraphs.
+    /// Blank-line separated paragraphs, with paragraphs that a page break or a footnote cut in
+    /// two joined back.
     #[default]
     Paragraph,
     /// Sentences (UAX #29) within paragraphs.
     Sentence,
+    /// Blocks: runs of non-blank lines exactly as the blank lines cut them, nothing joined —
+    /// the passages of plain dictionary tools (and of the peer benchmark).
+    Block,
 }
 
 impl fmt::Display for Unit {
@@ -44,6 +59,7 @@ impl fmt::Display for Unit {
         f.write_str(match self {
             Unit::Paragraph => "paragraph",
             Unit::Sentence => "sentence",
+            Unit::Block => "block",
         })
     }
 }
@@ -55,8 +71,9 @@ impl FromStr for Unit {
         match s {
             "paragraph" | "paragraphs" => Ok(Unit::Paragraph),
             "sentence" | "sentences" => Ok(Unit::Sentence),
+            "block" | "blocks" => Ok(Unit::Block),
             other => Err(crate::Error::Invalid(format!(
-                "unknown unit {other:?}: expected paragraph or sentence"
+                "unknown unit {other:?}: expected paragraph, sentence or block"
             ))),
         }
     }
@@ -77,6 +94,8 @@ pub struct Passage {
     /// `end` as a byte offset.
     #[serde(skip)]
     pub byte_end: usize,
+    /// What the passage is in its document (a sentence takes its paragraph's role).
+    pub role: Role,
 }
 
 impl Passage {
@@ -108,8 +127,8 @@ pub fn segment_into(text: &str, unit: Unit, out: &mut Vec<Passage>) {
     out.clear();
     let mut counter = CharCounter::new(text);
     match unit {
-        Unit::Paragraph => {
-            for (start, end) in paragraph_bytes(text) {
+        Unit::Paragraph | Unit::Block => {
+            for (start, end, role) in paragraphs_with_roles(text, unit == Unit::Paragraph) {
                 let start_char = counter.char_offset(start);
                 let end_char = counter.char_offset(end);
                 out.push(Passage {
@@ -118,12 +137,13 @@ pub fn segment_into(text: &str, unit: Unit, out: &mut Vec<Passage>) {
                     end: end_char,
                     byte_start: start,
                     byte_end: end,
+                    role,
                 });
             }
         }
         Unit::Sentence => {
             let mut scratch = String::new();
-            for (para_start, para_end) in paragraph_bytes(text) {
+            for (para_start, para_end, role) in paragraphs_with_roles(text, false) {
                 // UAX #29 breaks after every line feed; inside a paragraph a line feed is a
                 // wrapped line, so segment a copy where it is a space (same byte length).
                 scratch.clear();
@@ -147,11 +167,110 @@ pub fn segment_into(text: &str, unit: Unit, out: &mut Vec<Passage>) {
                         end: end_char,
                         byte_start: start,
                         byte_end: end,
+                        role,
                     });
                 }
             }
         }
     }
+}
+
+/// Byte spans and roles of the paragraphs of `text`; with `join`, paragraphs cut by a page
+/// break or a footnote are joined back (the notes between the halves then lie inside the
+/// joined paragraph, see [`matchable_text`]).
+pub fn paragraphs_with_roles(text: &str, join: bool) -> Vec<(usize, usize, Role)> {
+    let mut out: Vec<(usize, usize, Role)> = Vec::new();
+    let mut section = Section::Text;
+    // The last paragraph that stopped mid-sentence: where it is in `out`, and whether a page
+    // break, footnote or page number has been seen after it.
+    let mut open: Option<(usize, bool)> = None;
+    let mut last_end = 0;
+    for (start, end) in paragraph_bytes(text) {
+        let p = &text[start..end];
+        let page_break = text[last_end..start].contains('\x0C');
+        last_end = end;
+        let role = classify(
+            p,
+            Position {
+                first: out.is_empty(),
+                section,
+            },
+        );
+        if let Some((at, marked)) = open.filter(|_| join) {
+            let marked = marked || page_break;
+            match role {
+                // Notes, page numbers and a note's e-mail line between the halves.
+                Role::Footnote | Role::Furniture | Role::Byline => {
+                    open = Some((at, true));
+                    out.push((start, end, role));
+                    continue;
+                }
+                // A long fragment goes on in lowercase: a page break lost in conversion.
+                _ if continues(p) && (marked || fragment_words(&text[out[at].0..out[at].1])) => {
+                    out.truncate(at + 1);
+                    out[at].1 = end;
+                    out[at].2 = Role::Body;
+                    open = (!ends_a_sentence(p)).then_some((at, false));
+                    continue;
+                }
+                _ => open = None,
+            }
+        }
+        section = section.after(p, role);
+        if matches!(role, Role::Body | Role::Heading) && !p.starts_with('#') && !ends_a_sentence(p)
+        {
+            open = Some((out.len(), false));
+        }
+        out.push((start, end, role));
+    }
+    out
+}
+
+/// Is a paragraph long enough to be the first part of a sentence cut by a lost page break
+/// (short lines without a full stop are headings and list items)?
+fn fragment_words(p: &str) -> bool {
+    p.split_whitespace().nth(7).is_some()
+}
+
+/// The text of a passage as patterns should read it: a paragraph joined across footnotes or
+/// page numbers has them blanked out (each of their bytes a space, so offsets stay those of the
+/// document). Any other passage is returned as it is, without copying.
+///
+/// ```
+/// use thematic::segment::{matchable_text, segment, Unit};
+/// let text = "Highly skilled specialists have been leaving the country for\n\n\
+///             12 See Bokayev (2021), 'Brain drain' p. 4.\n\n\
+///             many years.";
+/// let passages = segment(text, Unit::Paragraph);
+/// assert_eq!(passages.len(), 1);
+/// let seen = matchable_text(passages[0].text(text));
+/// assert!(!seen.contains("Brain drain") && seen.ends_with("many years."));
+/// assert_eq!(seen.len(), passages[0].text(text).len());
+/// ```
+pub fn matchable_text(passage: &str) -> std::borrow::Cow<'_, str> {
+    if !passage.contains("\n\n") && !passage.contains("\n \n") {
+        return std::borrow::Cow::Borrowed(passage);
+    }
+    let raw: Vec<(usize, usize)> = paragraph_bytes(passage).collect();
+    if raw.len() < 2 {
+        return std::borrow::Cow::Borrowed(passage);
+    }
+    let mut bytes = passage.as_bytes().to_vec();
+    for &(start, end) in &raw[1..raw.len() - 1] {
+        let p = &passage[start..end];
+        if matches!(
+            classify(p, Position::default()),
+            Role::Footnote | Role::Furniture | Role::Reference
+        ) {
+            bytes[start..end].fill(b' ');
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8(bytes).expect("spaces keep UTF-8 valid"))
+}
+
+/// Does a paragraph go on with a sentence begun before it (it starts in lowercase)?
+fn continues(p: &str) -> bool {
+    p.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// Byte spans of the paragraphs of `text`: runs of non-blank lines, trimmed of the leading

@@ -2,7 +2,10 @@
 //!
 //! One stemmer (frostem, which tracks Snowball upstream) serves both the search index and the
 //! matcher, so a word stems the same way wherever it is compared. Kazakh has no Snowball
-//! stemmer, and the Russian one mangles it: Kazakh is never stemmed (use globs).
+//! stemmer, and the Russian one mangles it: Kazakh stems are matched with their suffixes
+//! instead, in Cyrillic and Latin script ([`kazakh`]).
+
+pub mod kazakh;
 
 use std::borrow::Cow;
 

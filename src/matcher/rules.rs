@@ -1,0 +1,563 @@
+//! What a codebook says beyond "this pattern occurs": concept sets, proximity, context, muted
+//! sentences and evidence thresholds.
+//!
+//! The scan of a passage records every match: hits of codes' own patterns, hits of concept-set
+//! terms (in slots after the codes), muted spans and vetoes. Then, in order:
+//!
+//! 1. hits inside a sentence a muting pattern matched are dropped;
+//! 2. each set's hits are chosen leftmost-longest without overlap;
+//! 3. `set` patterns turn their set's hits into hits of their code, and `near` patterns the
+//!    terms of all their sets found in one sentence, at most `within` words apart, into one hit
+//!    spanning them;
+//! 4. a hit of a pattern with `with` (`without`) sets is kept only if a term of one of them is
+//!    (is not) in the same sentence, and within `within` words;
+//! 5. per code, hits are chosen leftmost-longest without overlap, and the code applies when it
+//!    has `min_hits` of them or one of a `strong` pattern.
+//!
+//! Sentences and word positions are worked out only for passages that need them.
+
+use std::cmp::Reverse;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::stemmed::word_end;
+use super::{CompiledPattern, Effect, Found, Hit, PatternId, RawHit};
+use crate::codebook::{Codebook, PatternKind};
+use crate::text::is_word_char;
+
+/// The conditions a pattern puts on its hits (slots of concept sets).
+#[derive(Debug, Clone, Default)]
+pub(super) struct PatternRule {
+    /// The sets of a `set` (one) or `near` (several) pattern.
+    pub sets: Vec<u32>,
+    /// The window, in words between terms; `None`: the sentence.
+    pub within: Option<u32>,
+    /// A hit needs a term of one of these near it.
+    pub with: Vec<u32>,
+    /// A hit with a term of one of these near it does not count.
+    pub without: Vec<u32>,
+    /// One hit is evidence enough.
+    pub strong: bool,
+}
+
+impl PatternRule {
+    fn has_context(&self) -> bool {
+        !self.with.is_empty() || !self.without.is_empty()
+    }
+}
+
+/// The rules of a compiled codebook.
+#[derive(Debug, Default)]
+pub(super) struct Rules {
+    active: bool,
+    code_count: u32,
+    set_count: u32,
+    /// Per code, the hits it needs (without a strong one).
+    min_hits: Vec<u32>,
+    /// `set` and `near` patterns: made of sets' hits, not found by the scan.
+    derived: Vec<PatternId>,
+}
+
+impl Rules {
+    pub(super) fn new(codebook: &Codebook, patterns: &[CompiledPattern]) -> Rules {
+        let derived: Vec<PatternId> = patterns
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.kind, PatternKind::Set | PatternKind::Near))
+            .map(|(id, _)| id as PatternId)
+            .collect();
+        let min_hits: Vec<u32> = codebook.codes().iter().map(|c| c.min_hits).collect();
+        let active = !codebook.sets().is_empty()
+            || !codebook.mute.is_empty()
+            || min_hits.iter().any(|&m| m > 1)
+            || patterns
+                .iter()
+                .any(|p| p.rule.has_context() || p.rule.strong || !p.rule.sets.is_empty());
+        Rules {
+            active,
+            code_count: codebook.codes().len() as u32,
+            set_count: codebook.sets().len() as u32,
+            min_hits,
+            derived,
+        }
+    }
+
+    /// Is there anything beyond plain patterns? Without, the matcher's fast path chooses hits.
+    pub(super) fn active(&self) -> bool {
+        self.active
+    }
+
+    /// Turns what the scan found into the codes that apply, with their hits: `applied` gets
+    /// `(code, from, to)` ranges of `selected`.
+    pub(super) fn apply(
+        &self,
+        passage: &str,
+        patterns: &[CompiledPattern],
+        found: &mut Found,
+        rs: &mut RuleScratch,
+        selected: &mut Vec<Hit>,
+        applied: &mut Vec<(usize, usize, usize)>,
+    ) {
+        rs.reset(self.set_count as usize);
+        if !found.muted.is_empty() {
+            rs.structure(passage);
+            let muted: Vec<usize> = found
+                .muted
+                .iter()
+                .map(|&(start, _)| rs.sentence_of(start))
+                .collect();
+            found
+                .raw
+                .retain(|h| !muted.contains(&rs.sentence_of(h.start)));
+        }
+        found
+            .raw
+            .sort_unstable_by_key(|h| (h.code, h.start, Reverse(h.end), h.pattern));
+        // Sets' hits, leftmost-longest; codes' own hits wait for the rest.
+        let mut last_end = 0;
+        let mut last_slot = u32::MAX;
+        for h in &found.raw {
+            if h.code < self.code_count {
+                if !found.vetoed.contains(&h.code) {
+                    rs.code_hits.push(*h);
+                }
+                continue;
+            }
+            if h.code != last_slot {
+                last_slot = h.code;
+                last_end = 0;
+            }
+            if h.start >= last_end {
+                rs.set_hits[(h.code - self.code_count) as usize].push((h.start, h.end));
+                last_end = h.end;
+            }
+        }
+        for &id in &self.derived {
+            let p = &patterns[id as usize];
+            let Effect::Hit { slot: code } = p.effect else {
+                continue;
+            };
+            if found.vetoed.contains(&code) {
+                continue;
+            }
+            let set = |slot: u32| (slot - self.code_count) as usize;
+            match p.kind {
+                PatternKind::Set => {
+                    for &(start, end) in &rs.set_hits[set(p.rule.sets[0])] {
+                        rs.code_hits.push(RawHit {
+                            code,
+                            start,
+                            end,
+                            pattern: id,
+                        });
+                    }
+                }
+                _ => {
+                    let sets: Vec<usize> = p.rule.sets.iter().map(|&s| set(s)).collect();
+                    if sets.iter().any(|&s| rs.set_hits[s].is_empty()) {
+                        continue;
+                    }
+                    rs.structure(passage);
+                    rs.near(&sets, p.rule.within, code, id);
+                }
+            }
+        }
+        if rs
+            .code_hits
+            .iter()
+            .any(|h| patterns[h.pattern as usize].rule.has_context())
+        {
+            rs.structure(passage);
+            let mut hits = std::mem::take(&mut rs.code_hits);
+            hits.retain(|h| {
+                let rule = &patterns[h.pattern as usize].rule;
+                let near = |sets: &[u32]| {
+                    sets.iter().any(|&s| {
+                        rs.set_hits[(s - self.code_count) as usize]
+                            .iter()
+                            .any(|&term| rs.close(term, (h.start, h.end), rule.within))
+                    })
+                };
+                (rule.with.is_empty() || near(&rule.with)) && !near(&rule.without)
+            });
+            rs.code_hits = hits;
+        }
+        rs.code_hits
+            .sort_unstable_by_key(|h| (h.code, h.start, Reverse(h.end), h.pattern));
+        let mut i = 0;
+        while i < rs.code_hits.len() {
+            let code = rs.code_hits[i].code;
+            let mut j = i;
+            while j < rs.code_hits.len() && rs.code_hits[j].code == code {
+                j += 1;
+            }
+            let from = selected.len();
+            let mut last_end = 0;
+            let mut strong = false;
+            for h in &rs.code_hits[i..j] {
+                if h.start >= last_end {
+                    selected.push(Hit {
+                        start: h.start,
+                        end: h.end,
+                        pattern: h.pattern,
+                    });
+                    strong |= patterns[h.pattern as usize].rule.strong;
+                    last_end = h.end;
+                }
+            }
+            let count = (selected.len() - from) as u32;
+            if strong || count >= self.min_hits[code as usize] {
+                applied.push((code as usize, from, selected.len()));
+            } else {
+                selected.truncate(from);
+            }
+            i = j;
+        }
+    }
+}
+
+/// Buffers for the rules; one per thread, inside the matcher's scratch.
+#[derive(Debug, Default)]
+pub(super) struct RuleScratch {
+    /// Per concept set, its chosen hits: byte spans in the passage.
+    set_hits: Vec<Vec<(usize, usize)>>,
+    /// Hits of codes, before conditions, thresholds and choosing.
+    code_hits: Vec<RawHit>,
+    /// Byte offsets where the passage's words start.
+    words: Vec<usize>,
+    /// Byte spans of its sentences.
+    sentences: Vec<(usize, usize)>,
+    /// The passage with line breaks as spaces, for sentence boundaries.
+    spaced: String,
+    has_structure: bool,
+}
+
+impl RuleScratch {
+    fn reset(&mut self, sets: usize) {
+        self.set_hits.resize_with(sets, Vec::new);
+        for hits in &mut self.set_hits {
+            hits.clear();
+        }
+        self.code_hits.clear();
+        self.has_structure = false;
+    }
+
+    /// Works out the passage's words and sentences, once.
+    fn structure(&mut self, passage: &str) {
+        if self.has_structure {
+            return;
+        }
+        self.has_structure = true;
+        self.words.clear();
+        let mut at = 0;
+        while let Some((i, _)) = passage[at..].char_indices().find(|&(_, c)| is_word_char(c)) {
+            let start = at + i;
+            self.words.push(start);
+            at = word_end(passage, start).max(start + 1);
+            while !passage.is_char_boundary(at) {
+                at += 1;
+            }
+        }
+        // A line break inside a paragraph is a wrapped line, not a sentence end (as in
+        // `segment`), so sentences are found in a copy where it is a space.
+        self.spaced.clear();
+        self.spaced.extend(passage.chars().map(|c| match c {
+            '\n' | '\r' => ' ',
+            c => c,
+        }));
+        self.sentences.clear();
+        for (offset, sentence) in self.spaced.split_sentence_bound_indices() {
+            self.sentences.push((offset, offset + sentence.len()));
+        }
+    }
+
+    /// The number of the sentence byte `at` lies in.
+    fn sentence_of(&self, at: usize) -> usize {
+        self.sentences
+            .partition_point(|&(_, end)| end <= at)
+            .min(self.sentences.len().saturating_sub(1))
+    }
+
+    /// The number of the word byte `at` lies in (or follows).
+    fn word_of(&self, at: usize) -> usize {
+        self.words.partition_point(|&w| w <= at).saturating_sub(1)
+    }
+
+    /// The first and last word of a span.
+    fn word_span(&self, (start, end): (usize, usize)) -> (usize, usize) {
+        (
+            self.word_of(start),
+            self.word_of(end.saturating_sub(1).max(start)),
+        )
+    }
+
+    /// Are two spans apart (not overlapping), in one sentence, with at most `within` words
+    /// between them?
+    fn close(&self, a: (usize, usize), b: (usize, usize), within: Option<u32>) -> bool {
+        if a.0 < b.1 && b.0 < a.1 {
+            return false;
+        }
+        if self.sentence_of(a.0) != self.sentence_of(b.0) {
+            return false;
+        }
+        within.is_none_or(|w| self.words_between(a, b) <= w as usize)
+    }
+
+    fn words_between(&self, a: (usize, usize), b: (usize, usize)) -> usize {
+        let (a, b) = (self.word_span(a), self.word_span(b));
+        let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+        second.0.saturating_sub(first.1 + 1)
+    }
+
+    /// Hits of a `near` pattern: for each term of the first set, the closest term of every
+    /// other set in its sentence; kept when the words between them, besides the terms, are at
+    /// most `within`.
+    fn near(&mut self, sets: &[usize], within: Option<u32>, code: u32, pattern: PatternId) {
+        let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(sets.len());
+        for k in 0..self.set_hits[sets[0]].len() {
+            let first = self.set_hits[sets[0]][k];
+            let sentence = self.sentence_of(first.0);
+            chosen.clear();
+            chosen.push(first);
+            let mut complete = true;
+            for &other in &sets[1..] {
+                let best = self.set_hits[other]
+                    .iter()
+                    .copied()
+                    .filter(|&t| {
+                        self.sentence_of(t.0) == sentence
+                            && chosen.iter().all(|&c| !(t.0 < c.1 && c.0 < t.1))
+                    })
+                    .min_by_key(|&t| self.words_between(first, t));
+                match best {
+                    Some(t) => chosen.push(t),
+                    None => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if !complete {
+                continue;
+            }
+            let spans: Vec<(usize, usize)> = chosen.iter().map(|&c| self.word_span(c)).collect();
+            let low = spans.iter().map(|s| s.0).min().unwrap_or(0);
+            let high = spans.iter().map(|s| s.1).max().unwrap_or(0);
+            let own: usize = spans.iter().map(|s| s.1 + 1 - s.0).sum();
+            let between = (high + 1 - low).saturating_sub(own);
+            if within.is_some_and(|w| between > w as usize) {
+                continue;
+            }
+            self.code_hits.push(RawHit {
+                code,
+                start: chosen.iter().map(|c| c.0).min().unwrap_or(first.0),
+                end: chosen.iter().map(|c| c.1).max().unwrap_or(first.1),
+                pattern,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codebook::{Code, Codebook, ConceptSet, Pattern};
+    use crate::matcher::{Matcher, Scratch};
+
+    fn sets() -> Vec<ConceptSet> {
+        vec![
+            ConceptSet::new("attract")
+                .term("ru", "привлечение")
+                .term("ru", "привлека*")
+                .term("en", "attract")
+                .term("kk", "тарт-"),
+            ConceptSet::new("specialists")
+                .term("ru", "специалист")
+                .term("ru", "IT-специалист")
+                .term("en", "specialist")
+                .term("kk", "маман"),
+            ConceptSet::new("returning")
+                .term("ru", "возвра*")
+                .term("ru", "вернуть")
+                .term("en", "return")
+                .term("kk", "қайтар-"),
+            ConceptSet::new("scientists")
+                .term("ru", "учёный")
+                .term("en", "scientist")
+                .term("kk", "ғалым"),
+            ConceptSet::new("skilled")
+                .term("ru", "квалифицированный")
+                .term("ru", "специалист")
+                .term("en", "skilled"),
+            ConceptSet::new("leaving")
+                .term("ru", "уехавш*")
+                .term("ru", "покину*")
+                .term("en", "emigrat*"),
+        ]
+    }
+
+    fn codebook(codes: Vec<Code>) -> Codebook {
+        let b = sets()
+            .into_iter()
+            .fold(Codebook::builder("t"), |b, s| b.set(s));
+        codes.into_iter().fold(b, |b, c| b.code(c)).build().unwrap()
+    }
+
+    /// The spans coded for the first code, or `None` when it does not apply.
+    fn coded(m: &Matcher, text: &str) -> Option<Vec<String>> {
+        let mut s = Scratch::default();
+        m.find(text, &mut s)
+            .into_iter()
+            .find(|c| c.code == 0)
+            .map(|c| {
+                c.hits
+                    .iter()
+                    .map(|h| text[h.start..h.end].to_string())
+                    .collect()
+            })
+    }
+
+    #[test]
+    fn near_finds_terms_with_words_between_in_either_order() {
+        let m = Matcher::new(&codebook(vec![
+            Code::new("ta", "ta").pattern(Pattern::near(["attract", "specialists"], Some(5))),
+        ]))
+        .unwrap();
+        // A real sentence of the Concept's press coverage: four words between the terms.
+        assert_eq!(
+            coded(
+                &m,
+                "Предусмотрено привлечение в Казахстан 500 лучших специалистов."
+            )
+            .unwrap(),
+            ["привлечение в Казахстан 500 лучших специалистов"]
+        );
+        assert!(coded(&m, "Специалистов из-за рубежа будут привлекать по квотам.").is_some());
+        assert!(coded(&m, "IT-специалистов стали активнее привлекать в страну.").is_some());
+        let tight = Matcher::new(&codebook(vec![
+            Code::new("ta", "ta").pattern(Pattern::near(["attract", "specialists"], Some(2))),
+        ]))
+        .unwrap();
+        assert!(
+            coded(
+                &tight,
+                "Предусмотрено привлечение в Казахстан 500 лучших специалистов."
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn near_stays_inside_one_sentence() {
+        let m = Matcher::new(&codebook(vec![
+            Code::new("rp", "rp").pattern(Pattern::near(["returning", "scientists"], None)),
+        ]))
+        .unwrap();
+        assert!(coded(&m, "Многие учёные уехали. Теперь их хотят вернуть.").is_none());
+        assert!(
+            coded(
+                &m,
+                "Правительство планирует вернуть казахстанских учёных из-за рубежа."
+            )
+            .is_some()
+        );
+        // Kazakh, with suffixes: «ғалымдарды Отанына қайтару».
+        assert!(
+            coded(
+                &m,
+                "Үкімет шетелдегі ғалымдарды Отанына қайтаруды жоспарлап отыр."
+            )
+            .is_some()
+        );
+        assert!(
+            coded(
+                &m,
+                "Qazaqstan shetelde júrgen ǵalymdardy elge qaıtarýdy josparlap otyr."
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn context_keeps_or_drops_a_hit() {
+        let m = Matcher::new(&codebook(vec![
+            Code::new("rp", "rp").pattern(
+                Pattern::glob("соотечественник*")
+                    .with_set("skilled")
+                    .without_set("leaving"),
+            ),
+        ]))
+        .unwrap();
+        assert!(
+            coded(
+                &m,
+                "Программа направлена на привлечение квалифицированных соотечественников."
+            )
+            .is_some()
+        );
+        assert!(
+            coded(
+                &m,
+                "Соотечественники, уехавшие за рубеж, часто работают специалистами."
+            )
+            .is_none(),
+            "a compatriot who emigrates is not a returnee"
+        );
+        assert!(coded(&m, "Соотечественники получили гражданство.").is_none());
+    }
+
+    #[test]
+    fn evidence_thresholds_and_strong_patterns() {
+        let m = Matcher::new(&codebook(vec![
+            Code::new("ta", "ta")
+                .min_hits(2)
+                .pattern(Pattern::phrase("attract talent"))
+                .pattern(Pattern::phrase("retain talent"))
+                .pattern(Pattern::phrase("valuable skills visa").strong(true)),
+        ]))
+        .unwrap();
+        assert!(
+            coded(&m, "The goal is to attract talent.").is_none(),
+            "a lone goal"
+        );
+        assert!(coded(&m, "It aims to attract talent and to retain talent.").is_some());
+        assert!(coded(&m, "A valuable skills visa was introduced.").is_some());
+    }
+
+    #[test]
+    fn muted_sentences_carry_no_evidence() {
+        let cb = sets()
+            .into_iter()
+            .fold(Codebook::builder("t"), |b, s| b.set(s))
+            .mute(Pattern::regex(
+                r"\bthis (?:article|study) (?:examines|explores)\b",
+            ))
+            .code(Code::new("bd", "bd").pattern(Pattern::phrase("brain drain")))
+            .build()
+            .unwrap();
+        let m = Matcher::new(&cb).unwrap();
+        assert!(coded(&m, "This article examines brain drain in Kazakhstan.").is_none());
+        assert_eq!(
+            coded(
+                &m,
+                "Brain drain cost the country 11,400 specialists. This study explores why."
+            )
+            .unwrap(),
+            ["Brain drain"]
+        );
+    }
+
+    #[test]
+    fn set_patterns_and_vetoes() {
+        let m = Matcher::new(&codebook(vec![
+            Code::new("rc", "rc")
+                .pattern(Pattern::set("scientists"))
+                .negative(Pattern::phrase("nobel")),
+        ]))
+        .unwrap();
+        assert_eq!(
+            coded(&m, "Scientists and учёные met.").unwrap(),
+            ["Scientists", "учёные"]
+        );
+        assert!(coded(&m, "Scientists won the Nobel prize.").is_none());
+    }
+}
