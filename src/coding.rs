@@ -570,28 +570,51 @@ impl Coder {
                     });
                 }
             }
-            // A pattern's own examples must be matched by that pattern alone.
-            for pattern in code.patterns.iter().filter(|p| !p.examples.is_empty()) {
-                // The sets it may name come along; the codebook's muting patterns and
+            // A pattern's own examples must be matched by that pattern alone; a table of several
+            // patterns shares its examples (its patterns sit together with the same examples),
+            // and each of them must be matched by one of its patterns.
+            let mut k = 0;
+            while k < code.patterns.len() {
+                let examples = &code.patterns[k].examples;
+                let mut end = k + 1;
+                while end < code.patterns.len() && code.patterns[end].examples == *examples {
+                    end += 1;
+                }
+                let group = &code.patterns[k..end];
+                k = end;
+                if examples.is_empty() {
+                    continue;
+                }
+                // The sets they may name come along; the codebook's muting patterns and
                 // thresholds do not.
-                let single = codebook
-                    .sets()
+                let single = group
                     .iter()
-                    .fold(Codebook::builder("pattern"), |b, set| b.set(set.clone()))
-                    .code(crate::codebook::Code::new("p", "p").pattern(pattern.clone()))
+                    .enumerate()
+                    .fold(
+                        codebook
+                            .sets()
+                            .iter()
+                            .fold(Codebook::builder("pattern"), |b, set| b.set(set.clone())),
+                        |b, (i, p)| {
+                            b.code(
+                                crate::codebook::Code::new(format!("p{i}"), "p").pattern(p.clone()),
+                            )
+                        },
+                    )
                     .build()
                     .and_then(|cb| Matcher::new(&cb));
                 let Ok(single) = single else {
                     continue;
                 };
                 let mut scratch = Scratch::default();
-                for sentence in &pattern.examples {
+                for sentence in examples {
                     let mut coded = false;
                     single.for_each_code(sentence, &mut scratch, |_, _| coded = true);
                     if !coded {
+                        let names: Vec<&str> = group.iter().map(|p| p.text.as_str()).collect();
                         failures.push(ExampleFailure {
                             code: code.id.clone(),
-                            pattern: Some(pattern.text.clone()),
+                            pattern: Some(names.join(" | ")),
                             sentence: sentence.clone(),
                             expected_coded: true,
                         });

@@ -50,11 +50,12 @@ proptest! {
             }
             let body = p.text(text);
             prop_assert!(!body.starts_with(char::is_whitespace) && !body.ends_with(char::is_whitespace));
-            let parts: Vec<&str> = body.split("\n\n").collect();
+            let blocks = segment(body, Unit::Block);
+            let parts: Vec<&str> = blocks.iter().map(|p| p.text(body)).collect();
             if !joined || parts.len() == 1 {
                 prop_assert!(!body.split('\n').any(is_blank), "no blank line inside {:?}", body);
             } else {
-                let last = parts.last().unwrap().trim_start();
+                let last = *parts.last().unwrap();
                 prop_assert!(
                     last.starts_with(char::is_lowercase)
                         && !parts[0].trim_end().ends_with(['.', '!', '?', ';', ':']),

@@ -470,7 +470,7 @@ impl Codebook {
                     set.id, term.text
                 ));
             }
-            term.validate()
+            term.validate_term()
                 .map_err(|e| format!("concept set `{}`, term {:?}: {e}", set.id, term.text))?;
         }
         self.sets.push(set);

@@ -215,6 +215,19 @@ impl Pattern {
         self
     }
 
+    /// Checks a concept-set term, whose language is that of its morphology (see
+    /// [`ConceptSet`](super::ConceptSet)): like [`Pattern::validate`], with English phrases
+    /// matched by their inflected forms rather than Snowball stems.
+    pub(crate) fn validate_term(&self) -> Result<(), String> {
+        if self.stem && self.kind == PatternKind::Phrase && self.lang.as_deref() == Some("en") {
+            if self.case_sensitive {
+                return Err("stem = true and case_sensitive = true cannot be combined".to_string());
+            }
+            return crate::matcher::stemmed::StemmedPhrase::inflected(&self.text, "en").map(|_| ());
+        }
+        self.validate()
+    }
+
     /// Checks that the pattern can be compiled; the error is a one-line reason, with the
     /// regex engine's own explanation on the following lines for regexes.
     pub fn validate(&self) -> Result<(), String> {

@@ -370,7 +370,7 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
             .terms
             .iter()
             .enumerate()
-            .try_for_each(|(i, t)| t.validate().map_err(|e| (i, e)))
+            .try_for_each(|(i, t)| t.validate_term().map_err(|e| (i, e)))
         {
             let (i, problem) = problem;
             let (first, rest) = problem.split_once('\n').unwrap_or((&problem, ""));

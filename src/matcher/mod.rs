@@ -220,10 +220,15 @@ impl Matcher {
         // on passages (concept-set terms).
         let mut add = |effect: Effect, p: &Pattern, morphology_only: bool| -> Result<()> {
             let owner = Owner::of(effect, codebook);
-            let stemmed = if p.stem {
-                Some(stemmed::StemmedPhrase::new(p).map_err(|e| invalid(owner, p, &e))?)
-            } else {
-                None
+            let stemmed = match (p.stem, morphology_only) {
+                (false, _) => None,
+                (true, false) => {
+                    Some(stemmed::StemmedPhrase::new(p).map_err(|e| invalid(owner, p, &e))?)
+                }
+                (true, true) => Some(
+                    stemmed::StemmedPhrase::inflected(&p.text, p.lang.as_deref().unwrap_or(""))
+                        .map_err(|e| invalid(owner, p, &e))?,
+                ),
             };
             let invalid = |e: &str| invalid(owner, p, e);
             let (regex, glob, anchors, starts_at_anchor) = match p.kind {

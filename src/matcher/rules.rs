@@ -291,11 +291,11 @@ impl RuleScratch {
         )
     }
 
-    /// Are two spans apart (not overlapping), in one sentence, with at most `within` words
-    /// between them?
+    /// Are two spans in one sentence, with at most `within` words between them (overlapping
+    /// spans have none)?
     fn close(&self, a: (usize, usize), b: (usize, usize), within: Option<u32>) -> bool {
         if a.0 < b.1 && b.0 < a.1 {
-            return false;
+            return true;
         }
         if self.sentence_of(a.0) != self.sentence_of(b.0) {
             return false;

@@ -30,6 +30,56 @@ enum Words {
     },
     /// As Kazakh stems followed by suffixes.
     Kazakh(Vec<KazakhStem>),
+    /// As English words or their inflected forms: each word's forms.
+    English(Vec<Vec<String>>),
+}
+
+/// The inflected forms of a lowercase English word: plural and third person (`-s`, `-es`,
+/// `-ies`), past and participles (`-ed`, `-d`, `-ied`, a doubled final consonant), the
+/// possessive. Derivations (`attract` → `attractive`) are other words.
+fn english_forms(word: &str) -> Vec<String> {
+    let mut forms = vec![word.to_string()];
+    let mut add = |f: String| {
+        if !forms.contains(&f) {
+            forms.push(f);
+        }
+    };
+    let chars: Vec<char> = word.chars().collect();
+    let last = chars.last().copied().unwrap_or(' ');
+    let before = chars.len().checked_sub(2).map(|i| chars[i]);
+    let vowel = |c: char| "aeiou".contains(c);
+    add(format!("{word}'s"));
+    add(format!("{word}’s"));
+    if word.ends_with('s') || word.ends_with('x') || word.ends_with("ch") || word.ends_with("sh") {
+        add(format!("{word}es"));
+        add(format!("{word}'"));
+    } else if last == 'y' && before.is_some_and(|c| !vowel(c)) {
+        let stem = &word[..word.len() - 1];
+        add(format!("{stem}ies"));
+        add(format!("{stem}ied"));
+        add(format!("{word}ing"));
+    } else {
+        add(format!("{word}s"));
+    }
+    if last == 'e' {
+        add(format!("{word}d"));
+        add(format!("{}ing", &word[..word.len() - 1]));
+    } else if last.is_alphabetic() && last != 'y' {
+        add(format!("{word}ed"));
+        add(format!("{word}ing"));
+        // A short final syllable doubles its consonant: admit → admitted.
+        if !vowel(last)
+            && !"wx".contains(last)
+            && before.is_some_and(vowel)
+            && chars.len() >= 3
+            && !vowel(chars[chars.len() - 3])
+            && chars.len() <= 6
+        {
+            add(format!("{word}{last}ed"));
+            add(format!("{word}{last}ing"));
+        }
+    }
+    forms
 }
 
 /// A stemmed phrase, ready to check candidates.
@@ -62,6 +112,60 @@ impl StemmedPhrase {
     /// Prepares a `stem = true` phrase pattern; the error says what is wrong with it.
     pub fn new(pattern: &Pattern) -> Result<StemmedPhrase, String> {
         StemmedPhrase::in_language(&pattern.text, pattern.lang.as_deref().unwrap_or(""))
+    }
+
+    /// Prepares phrase `text` to match its words' inflected forms in language `lang`: English
+    /// words take their inflections only (plural, past, participles, possessive: see
+    /// [`StemmedPhrase::new`] for Snowball's stems, which also conflate derivations), the other
+    /// languages as in [`StemmedPhrase::in_language`]. Concept-set terms are matched so.
+    pub fn inflected(text: &str, lang: &str) -> Result<StemmedPhrase, String> {
+        if lang != "en" {
+            return StemmedPhrase::in_language(text, lang);
+        }
+        let folded = fold_str(text);
+        let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        if words.is_empty() {
+            return Err("empty phrase".to_string());
+        }
+        let forms: Vec<Vec<String>> = words.iter().map(|w| english_forms(w)).collect();
+        // The automaton looks for what every form of the first word starts with (and, after a
+        // short first word, the start of the second).
+        let shared = |k: usize| -> String {
+            let first = &forms[k][0];
+            let mut n = first.len();
+            for f in &forms[k] {
+                n = n.min(
+                    f.bytes()
+                        .zip(first.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count(),
+                );
+            }
+            while !first.is_char_boundary(n) {
+                n -= 1;
+            }
+            first[..n].to_string()
+        };
+        let mut anchor = shared(0);
+        let mut k = 0;
+        while anchor.chars().count() < MIN_ANCHOR_CHARS && k + 1 < words.len() {
+            if anchor != words[k] {
+                break;
+            }
+            k += 1;
+            anchor.push(' ');
+            anchor.push_str(&shared(k));
+        }
+        if anchor.trim().chars().count() < 2 {
+            return Err(format!(
+                "{:?} is too short to search for (two letters at least)",
+                words[0]
+            ));
+        }
+        Ok(StemmedPhrase {
+            words: Words::English(forms),
+            anchors: vec![anchor],
+        })
     }
 
     /// Prepares phrase `text` to match by the stems of language `lang` (`en`, `ru`, `uk`, `kk`).
@@ -111,12 +215,23 @@ impl StemmedPhrase {
         let stemmer =
             Stemmer::for_lang(lang).ok_or_else(|| format!("no stemmer for language {lang:?}"))?;
         let stems: Vec<String> = words.iter().map(|w| stemmer.stem(w).into_owned()).collect();
-        let anchor: String = words[0]
-            .chars()
-            .zip(stems[0].chars())
-            .take_while(|(a, b)| a == b)
-            .map(|(a, _)| a)
-            .collect();
+        let shared = |k: usize| -> String {
+            words[k]
+                .chars()
+                .zip(stems[k].chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect()
+        };
+        let mut anchor = shared(0);
+        // A short word that does not inflect ("in demand", "go abroad") anchors with the start
+        // of the word after it.
+        let mut k = 0;
+        while anchor.chars().count() < min_anchor && words[k] == stems[k] && k + 1 < words.len() {
+            k += 1;
+            anchor.push(' ');
+            anchor.push_str(&shared(k));
+        }
         if anchor.chars().count() < min_anchor {
             return Err(format!(
                 "stem = true: the stem of {:?} shares fewer than {min_anchor} letters with the word, too few to search for",
@@ -144,6 +259,7 @@ impl StemmedPhrase {
         let count = match &self.words {
             Words::Snowball { stems, .. } => stems.len(),
             Words::Kazakh(stems) => stems.len(),
+            Words::English(forms) => forms.len(),
         };
         let mut at = start;
         for k in 0..count {
@@ -162,6 +278,7 @@ impl StemmedPhrase {
             let same = match &self.words {
                 Words::Snowball { stemmer, stems } => stemmer.stem(word) == stems[k].as_str(),
                 Words::Kazakh(stems) => stems[k].matches(word),
+                Words::English(forms) => forms[k].iter().any(|f| f == word),
             };
             if !same {
                 return None;
@@ -254,6 +371,42 @@ mod tests {
     }
 
     #[test]
+    fn english_set_terms_take_inflections_not_derivations() {
+        let p = StemmedPhrase::inflected("attract", "en").unwrap();
+        let m = |text: &str| {
+            let folded = fold_str(text);
+            let start = p
+                .anchors()
+                .iter()
+                .filter_map(|a| folded.find(a.as_str()))
+                .min()?;
+            p.match_at(&folded, start)
+                .map(|end| folded[start..end].to_string())
+        };
+        for form in ["attract", "attracts", "attracted", "attracting"] {
+            assert_eq!(m(form).as_deref(), Some(form), "{form}");
+        }
+        assert!(m("attractive destinations").is_none());
+        let p = StemmedPhrase::inflected("university", "en").unwrap();
+        let folded = fold_str("three universities");
+        let at = folded.find(p.anchors()[0].as_str()).unwrap();
+        assert!(p.match_at(&folded, at).is_some());
+        let p = StemmedPhrase::inflected("skilled migrant", "en").unwrap();
+        let folded = fold_str("highly skilled migrants");
+        let at = folded.find(p.anchors()[0].as_str()).unwrap();
+        assert!(p.match_at(&folded, at).is_some());
+        let folded = fold_str("new skills");
+        assert!(
+            folded
+                .find(p.anchors()[0].as_str())
+                .is_none_or(|at| p.match_at(&folded, at).is_none())
+        );
+        assert!(english_forms("relocate").contains(&"relocating".to_string()));
+        assert!(english_forms("admit").contains(&"admitted".to_string()));
+        assert!(english_forms("study").contains(&"studies".to_string()));
+    }
+
+    #[test]
     fn whole_words_only() {
         let p = phrase("brain drain", "en");
         assert!(matches(&p, "the brain drains").is_some());
@@ -280,11 +433,14 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(err.contains("phrases only"), "{err}");
-        let err = Pattern::phrase("ab cd")
+        let err = Pattern::phrase("going abroad")
             .lang("en")
             .stem(true)
             .validate()
             .unwrap_err();
         assert!(err.contains("too few"), "{err}");
+        // A short word that does not inflect anchors with the word after it.
+        let p = StemmedPhrase::in_language("in demand", "en").unwrap();
+        assert_eq!(p.anchors(), ["in demand"]);
     }
 }

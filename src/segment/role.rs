@@ -300,6 +300,23 @@ pub(crate) fn is_references_heading(p: &str) -> bool {
 }
 
 fn is_keywords(p: &str) -> bool {
+    is_keyword_label(p) || is_term_list(p)
+}
+
+/// A list of short terms with no sentence: `МИГРАЦИЯ / ТРУД / ВЫСШЕЕ ОБРАЗОВАНИЕ / …`, as
+/// article databases print keywords.
+fn is_term_list(p: &str) -> bool {
+    let items: Vec<&str> = if p.matches(" / ").count() >= 3 {
+        p.split(" / ").collect()
+    } else if p.matches(" · ").count() >= 3 {
+        p.split(" · ").collect()
+    } else {
+        return false;
+    };
+    items.len() >= 4 && items.iter().all(|i| i.split_whitespace().count() <= 6)
+}
+
+fn is_keyword_label(p: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(
@@ -369,7 +386,7 @@ fn is_reference(p: &str) -> bool {
     });
     let signal = SIGNAL.get_or_init(|| {
         Regex::new(
-            r"(?i)\(\d{4}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?\.\s|doi[:.]|https?://|\bURL\b|//\s*\p{L}|\[electronic resource\]|\[электрон|№\s?\d|\bpp?\.\s?\d|\b[сc]\.\s?\d|\bvol\.|\bт\.\s?\d|retrieved from|accessed\s|\b(?:19|20)\d{2}\)\s*\d|[‘'][^’'\n]{4,}[’']\s*\(\d{4}\)",
+            r"(?i)\(\d{4}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?\.\s|doi[:.]|https?://|\bURL\b|//\s*\p{L}|\[electronic resource\]|\[электрон|\bpp?\.\s?\d|\b[сc]\.\s?\d|\bvol\.|\bт\.\s?\d|retrieved from|accessed\s|\b(?:19|20)\d{2}\)\s*\d|[‘'][^’'\n]{4,}[’']\s*\(\d{4}\)",
         )
         .expect("a valid regex")
     });
@@ -496,7 +513,16 @@ pub(crate) fn ends_a_sentence(p: &str) -> bool {
 }
 
 fn is_heading(p: &str, first: bool) -> bool {
-    if p.contains('\n') || p.len() > 300 {
+    if is_act_title(p) {
+        return true;
+    }
+    // A title in capitals may run over two or three lines.
+    let capitals = p.chars().any(char::is_alphabetic)
+        && p.chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
+    let lines = p.lines().count();
+    if (lines > 1 && !(capitals && lines <= 3)) || p.len() > 300 {
         return false;
     }
     let words = p.split_whitespace().count();
@@ -525,6 +551,21 @@ fn is_heading(p: &str, first: bool) -> bool {
         return first || words <= 12;
     }
     true
+}
+
+/// The title of a legal act or of an article as a database prints it: "… туралы" (Kazakh: "on
+/// …"), "О …"/"Об …" (Russian), "On …", or a title followed by "Текст научной статьи по
+/// специальности …"; no full stop at the end.
+fn is_act_title(p: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    if p.len() > 1_200 || ends_a_sentence(p) {
+        return false;
+    }
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?s)(?:\sтуралы|\sжөнінде)$|^(?:О|Об|On|Concerning)\s.*(?:закон|постановлени|указ|приказ|правил|concept|law|decree|resolution|rules)|Текст научной статьи по специальности")
+            .expect("a valid regex")
+    });
+    re.is_match(trim_end(p))
 }
 
 /// `1)`, `a)`, `а)`: an item of an enumerated list.
@@ -578,6 +619,13 @@ mod tests {
         );
         assert_eq!(role("Introduction"), Role::Heading);
         assert_eq!(
+            role(
+                "INTERNATIONAL INTELLECTUAL MIGRATION:\nFROM “\"BRAIN DRAIN” TO “\"BRAIN CIRCULATION\""
+            ),
+            Role::Heading,
+            "a title in capitals over two lines"
+        );
+        assert_eq!(
             role("Analysis of the theoretical basis of the study of intellectual migration."),
             Role::Body,
             "a sentence ends with a full stop"
@@ -620,6 +668,30 @@ mod tests {
 
     #[test]
     fn keyword_lines_in_four_languages() {
+        assert_eq!(
+            role(
+                "ТРАНСНАЦИОНАЛИЗМ / ТРАНСЛОКАЛЬНОСТЬ / МЕЖДУНАРОДНАЯ МИГРАЦИЯ / УЧЕБНАЯ МИГРАЦИЯ / КЫРГЫЗСТАН"
+            ),
+            Role::Keywords
+        );
+        assert_eq!(
+            role(
+                "Қазақстан Республикасының бейрезиденттері үшін инвесторлық виза алуға өтінішхатты беру қағидаларын бекіту туралы"
+            ),
+            Role::Heading
+        );
+        assert_eq!(
+            role(
+                "Академическая мобильность как фактор устойчивости системы высшего образования Текст научной статьи по специальности «Науки об образовании»"
+            ),
+            Role::Heading
+        );
+        assert_eq!(
+            role(
+                "1. \"Болашақ\" халықаралық стипендиясын тағайындау үшін үміткерлерді іріктеу қағидаларын бекіту туралы\" Қазақстан Республикасы Үкіметінің 2008 жылғы 11 маусымдағы № 573 қаулысына мынадай өзгерістер енгізілсін:"
+            ),
+            Role::Body
+        );
         for p in [
             "Keywords: intellectual migration, brain drain, professionals, innovation.",
             "**Keywords:** highly skilled migration, education",
