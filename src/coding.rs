@@ -496,7 +496,12 @@ impl Coder {
     /// segments: the fastest way to code.
     pub fn count_document(&self, doc: &Document, counts: &mut Counts, scratch: &mut CountScratch) {
         let text = doc.text.as_str();
-        segment_into(text, self.unit, &mut scratch.passages);
+        if self.unit == Unit::Block && self.roles == Roles::ALL {
+            // Every block is counted whatever its role: no need to tell the roles.
+            crate::segment::blocks_into(text, &mut scratch.passages);
+        } else {
+            segment_into(text, self.unit, &mut scratch.passages);
+        }
         for passage in &scratch.passages {
             if !self.roles.contains(passage.role) {
                 continue;

@@ -12,3 +12,4 @@ mod refi;
 mod report;
 mod shipped;
 mod support;
+mod validity;

@@ -277,7 +277,8 @@ impl StemmedPhrase {
             let word = &folded[at..end];
             let same = match &self.words {
                 Words::Snowball { stemmer, stems } => stemmer.stem(word) == stems[k].as_str(),
-                Words::Kazakh(stems) => stems[k].matches(word),
+                // Folded text is lowercase already.
+                Words::Kazakh(stems) => stems[k].matches_lowercase(word),
                 Words::English(forms) => forms[k].iter().any(|f| f == word),
             };
             if !same {

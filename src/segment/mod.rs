@@ -175,6 +175,25 @@ pub fn segment_into(text: &str, unit: Unit, out: &mut Vec<Passage>) {
     }
 }
 
+/// Blocks of `text` (see [`Unit::Block`]) without their roles (every one reads `Body`): the
+/// cheapest segmentation, for counting every passage.
+pub(crate) fn blocks_into(text: &str, out: &mut Vec<Passage>) {
+    out.clear();
+    let mut counter = CharCounter::new(text);
+    for (start, end) in paragraph_bytes(text) {
+        let start_char = counter.char_offset(start);
+        let end_char = counter.char_offset(end);
+        out.push(Passage {
+            index: out.len(),
+            start: start_char,
+            end: end_char,
+            byte_start: start,
+            byte_end: end,
+            role: Role::Body,
+        });
+    }
+}
+
 /// Byte spans and roles of the paragraphs of `text`; with `join`, paragraphs cut by a page
 /// break or a footnote are joined back (the notes between the halves then lie inside the
 /// joined paragraph, see [`matchable_text`]).

@@ -251,7 +251,7 @@ pub(crate) fn classify(p: &str, at: Position) -> Role {
 fn loose_reference(p: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:1[89]|20)\d{2}\b|\b\d+\s*(?:p|pp|с|c|б)\.|\b(?:p|pp|с|c|б)\.\s?\d|//|\bpress\b|издательство|баспа")
+        Regex::new(r"(?i)(?-u:\b)(?:1[89]|20)\d{2}(?-u:\b)|\d\s*(?:p|pp|с|c|б)\.|(?:^|[\s,(])(?:p|pp|с|c|б)\.\s?\d|//|(?-u:\bpress\b)|издательство|баспа")
             .expect("a valid regex")
     });
     re.is_match(p)
@@ -306,13 +306,14 @@ fn is_keywords(p: &str) -> bool {
 /// A list of short terms with no sentence: `МИГРАЦИЯ / ТРУД / ВЫСШЕЕ ОБРАЗОВАНИЕ / …`, as
 /// article databases print keywords.
 fn is_term_list(p: &str) -> bool {
-    let items: Vec<&str> = if p.matches(" / ").count() >= 3 {
-        p.split(" / ").collect()
-    } else if p.matches(" · ").count() >= 3 {
-        p.split(" · ").collect()
+    let separator = if p.contains(" / ") {
+        " / "
+    } else if p.contains(" · ") {
+        " · "
     } else {
         return false;
     };
+    let items: Vec<&str> = p.split(separator).collect();
     items.len() >= 4 && items.iter().all(|i| i.split_whitespace().count() <= 6)
 }
 
@@ -339,6 +340,11 @@ fn is_caption(p: &str) -> bool {
 }
 
 fn is_table(p: &str) -> bool {
+    // Rows need cells or several lines.
+    let bytes = p.as_bytes();
+    if memchr::memchr3(b'|', b'\t', b'\n', bytes).is_none() {
+        return false;
+    }
     let lines: Vec<&str> = p.lines().collect();
     let cells = |l: &&str| l.matches('|').count() >= 2 || l.matches('\t').count() >= 2;
     if lines.iter().filter(|l| cells(l)).count() * 2 >= lines.len().max(1) && cells(&lines[0]) {
@@ -386,14 +392,16 @@ fn is_reference(p: &str) -> bool {
     });
     let signal = SIGNAL.get_or_init(|| {
         Regex::new(
-            r"(?i)\(\d{4}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?\.\s|doi[:.]|https?://|\bURL\b|//\s*\p{L}|\[electronic resource\]|\[электрон|\bpp?\.\s?\d|\b[сc]\.\s?\d|\bvol\.|\bт\.\s?\d|retrieved from|accessed\s|\b(?:19|20)\d{2}\)\s*\d|[‘'][^’'\n]{4,}[’']\s*\(\d{4}\)",
+            r"(?i)\(\d{4}[a-z]?\)|(?-u:\b)(?:19|20)\d{2}[a-z]?\.\s|doi[:.]|https?://|(?-u:\bURL\b)|//\s*\p{L}|\[electronic resource\]|\[электрон|(?-u:\bpp?\.)\s?\d|(?:^|[\s,(])[сc]\.\s?\d|(?-u:\bvol\.)|(?:^|[\s,(])т\.\s?\d|retrieved from|accessed\s|(?-u:\b)(?:19|20)\d{2}\)\s*\d|[‘'][^’'\n]{4,}[’']\s*\(\d{4}\)",
         )
         .expect("a valid regex")
     });
     let year = || {
         static YEAR: OnceLock<Regex> = OnceLock::new();
-        YEAR.get_or_init(|| Regex::new(r"\b(?:1[89]|20)\d{2}\b").expect("a valid regex"))
-            .is_match(p)
+        YEAR.get_or_init(|| {
+            Regex::new(r"(?-u:\b)(?:1[89]|20)\d{2}(?-u:\b)").expect("a valid regex")
+        })
+        .is_match(p)
     };
     (numbered.is_match(p) && signal.is_match(p))
         || (author.is_match(p) && signal.is_match(p) && year())
@@ -416,7 +424,7 @@ fn is_footnote(p: &str) -> bool {
             .expect("a valid regex")
     });
     let signal = SIGNAL.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:19|20)\d{2}\b|\bibid\b|\bop\.\s?cit|\(n \d+\)|\bpp?\.\s?\d|https?://|\bsee\b|\bсм\.|там же|\bqarańyz\b|\bқараңыз\b")
+        Regex::new(r"(?i)(?-u:\b)(?:19|20)\d{2}(?-u:\b)|(?-u:\bibid\b)|(?-u:\bop\.)\s?cit|\(n \d+\)|(?-u:\bpp?\.)\s?\d|https?://|(?-u:\bsee\b)|(?:^|[\s(\[])см\.|там же|qarańyz|қараңыз")
             .expect("a valid regex")
     });
     mark.is_match(p) && signal.is_match(p)
@@ -429,13 +437,31 @@ fn is_byline(p: &str) -> bool {
     if p.len() > 400 {
         return false;
     }
+    // Labels at the start, anchored; e-mail addresses and ORCID iDs anywhere. No Unicode word
+    // boundaries: they would keep the regex engine off its fast paths for every short paragraph.
     let re = RE.get_or_init(|| {
         Regex::new(
-            r"(?i)[\w.+-]+@[\w-]+\.\w|\borcid\b|corresponding author|^(?:\W{0,3})(?:received|accepted|published|submitted|поступила|принята|опубликовано|doi|udc|удк|мрнти|грнти|irstі|irsti|ғтамр|хтар|jel|author|authors|автор|авторы|by|фото|photo|photos|cite this article|how to cite|для цитирования|дәйексөз үшін)\b[\s:.]",
+            r"(?i)^\W{0,3}(?:received|accepted|published|submitted|поступила|принята|опубликовано|doi|udc|удк|мрнти|грнти|irstі|irsti|ғтамр|хтар|jel|author|authors|автор|авторы|by|фото|photo|photos|cite this article|how to cite|для цитирования|дәйексөз үшін)[\s:.]",
         )
         .expect("a valid regex")
     });
-    if re.is_match(p) || (p.starts_with("http") && !p.contains(char::is_whitespace)) {
+    static EMAIL: OnceLock<Regex> = OnceLock::new();
+    let email = || {
+        EMAIL
+            .get_or_init(|| Regex::new(r"[\w.+-]+@[\w-]+\.\w").expect("a valid regex"))
+            .is_match(p)
+    };
+    let lower_has = |needle: &str| {
+        p.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    if re.is_match(p)
+        || (memchr::memchr(b'@', p.as_bytes()).is_some() && email())
+        || lower_has("orcid")
+        || lower_has("corresponding author")
+        || (p.starts_with("http") && !p.contains(char::is_whitespace))
+    {
         return true;
     }
     let words = p.split_whitespace().count();

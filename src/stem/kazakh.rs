@@ -89,7 +89,16 @@ impl KazakhStem {
 
     /// Does `word` (one word, any case, any script) consist of this stem and Kazakh endings?
     pub fn matches(&self, word: &str) -> bool {
-        let word = skeleton(&word.to_lowercase());
+        if word.chars().any(char::is_uppercase) {
+            self.matches_lowercase(&word.to_lowercase())
+        } else {
+            self.matches_lowercase(word)
+        }
+    }
+
+    /// [`KazakhStem::matches`] for a word already in lowercase (folded text).
+    pub(crate) fn matches_lowercase(&self, word: &str) -> bool {
+        let word = skeleton(word);
         let tail_ok = |rest: &str| {
             if self.verb {
                 verb_tail(rest)
