@@ -395,6 +395,9 @@ impl Counts {
 pub struct Coder {
     matcher: Matcher,
     code_ids: Vec<Arc<str>>,
+    /// Per code, itself and its ancestors (indices): a passage coded with a sub-code is coded
+    /// with its theme, for document-context conditions.
+    lineage: Vec<Vec<usize>>,
     unit: Unit,
     roles: Roles,
 }
@@ -405,6 +408,19 @@ impl Coder {
         Ok(Coder {
             matcher: Matcher::new(codebook)?,
             code_ids: codebook.codes().iter().map(|c| c.id.clone()).collect(),
+            lineage: codebook
+                .codes()
+                .iter()
+                .map(|c| {
+                    codebook
+                        .codes()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| c.is_within(&a.id))
+                        .map(|(i, _)| i)
+                        .collect()
+                })
+                .collect(),
             unit: Unit::Paragraph,
             roles: Roles::BODY,
         })
@@ -450,6 +466,8 @@ impl Coder {
         segment_into(&doc.text, self.unit, &mut passages);
         let mut scratch = Scratch::default();
         let mut segments = Vec::new();
+        // Segments that need the document: (segment, other passages coded so).
+        let mut conditional = Vec::new();
         let mut langs = Vec::with_capacity(passages.len());
         for passage in &passages {
             let text = passage.text(&doc.text);
@@ -459,8 +477,11 @@ impl Coder {
                 continue;
             }
             let text = matchable_text(text);
-            self.matcher
-                .for_each_code_in(&text, lang, &mut scratch, |code, hits| {
+            self.matcher.for_each_code_in_document(
+                &text,
+                lang,
+                &mut scratch,
+                |code, hits, needs| {
                     let mut counter =
                         CharCounter::starting_at(&doc.text, passage.byte_start, passage.start);
                     let hits = hits
@@ -471,7 +492,7 @@ impl Coder {
                             pattern: self.matcher.pattern_name(h.pattern).clone(),
                         })
                         .collect();
-                    segments.push(CodedSegment {
+                    let segment = CodedSegment {
                         doc: doc.id.clone(),
                         passage: passage.index,
                         start: passage.start,
@@ -482,14 +503,55 @@ impl Coder {
                         memo: None,
                         lang,
                         role: passage.role,
-                    });
-                });
+                    };
+                    match needs {
+                        None => segments.push(segment),
+                        Some(n) => conditional.push((code, segment, n)),
+                    }
+                },
+            );
+        }
+        if !conditional.is_empty() {
+            let coded = self.passages_per_code(segments.iter().map(|s| (s.passage, &s.code)));
+            for (code, segment, n) in conditional {
+                if coded[code] >= n as usize {
+                    segments.push(segment);
+                }
+            }
+            segments.sort_by_key(|s| (s.passage, self.code_index(&s.code)));
         }
         DocumentCoding {
             passages,
             langs,
             segments,
         }
+    }
+
+    /// Per code, the number of passages coded with it or one of its sub-codes, from
+    /// `(passage, code)` pairs in passage order.
+    fn passages_per_code<'a>(
+        &self,
+        coded: impl Iterator<Item = (usize, &'a Arc<str>)>,
+    ) -> Vec<usize> {
+        let mut counts = vec![0; self.code_ids.len()];
+        let mut last = vec![usize::MAX; self.code_ids.len()];
+        for (passage, code) in coded {
+            for &i in &self.lineage[self.code_index(code)] {
+                if last[i] != passage {
+                    last[i] = passage;
+                    counts[i] += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    /// The index of code `id` in the codebook.
+    fn code_index(&self, id: &Arc<str>) -> usize {
+        self.code_ids
+            .iter()
+            .position(|c| Arc::ptr_eq(c, id) || c == id)
+            .expect("segments carry the codebook's codes")
     }
 
     /// Counts passages and hits per code in one document, adding to `counts`, without building
@@ -502,18 +564,40 @@ impl Coder {
         } else {
             segment_into(text, self.unit, &mut scratch.passages);
         }
+        // Codes that need the document: (code, hits, other passages coded so).
+        scratch.conditional.clear();
+        scratch.coded.clear();
+        scratch.coded.resize(self.code_ids.len(), 0);
+        let mut last = vec![usize::MAX; self.code_ids.len()];
         for passage in &scratch.passages {
             if !self.roles.contains(passage.role) {
                 continue;
             }
-            self.matcher.for_each_code(
+            let (coded, conditional) = (&mut scratch.coded, &mut scratch.conditional);
+            self.matcher.each_in_document(
                 &matchable_text(passage.text(text)),
+                None,
                 &mut scratch.matcher,
-                |code, hits| {
-                    counts.passages[code] += 1;
-                    counts.hits[code] += hits.len() as u64;
+                |code, hits, needs| match needs {
+                    None => {
+                        for &i in &self.lineage[code] {
+                            if last[i] != passage.index {
+                                last[i] = passage.index;
+                                coded[i] += 1;
+                            }
+                        }
+                        counts.passages[code] += 1;
+                        counts.hits[code] += hits.len() as u64;
+                    }
+                    Some(n) => conditional.push((code, hits.len() as u64, n)),
                 },
             );
+        }
+        for &(code, hits, n) in &scratch.conditional {
+            if scratch.coded[code] >= n as u64 {
+                counts.passages[code] += 1;
+                counts.hits[code] += hits;
+            }
         }
         counts.passages_total += scratch.passages.len() as u64;
         counts.documents += 1;
@@ -636,6 +720,10 @@ impl Coder {
 pub struct CountScratch {
     passages: Vec<Passage>,
     matcher: Scratch,
+    /// Passages of the document coded with each code or one of its sub-codes.
+    coded: Vec<u64>,
+    /// Codes that need the document: (code, hits, other passages coded so).
+    conditional: Vec<(usize, u64, u32)>,
 }
 
 /// An example or counterexample of the codebook that the patterns get wrong.
@@ -985,5 +1073,65 @@ mod tests {
             sentences,
             [("Talent leaves.", true), ("brain drain", false)]
         );
+    }
+}
+
+#[cfg(test)]
+mod document_context_tests {
+    use super::*;
+    use crate::codebook::{Code, ConceptSet, Pattern};
+
+    /// Sentences of a press report on the Bolashak scholarship (tuning half of the gold, en-064).
+    const STRONG_1: &str = "Bolashak scholarship holders who have been deprived of the scholarship due to poor performance owe $2.1 million.";
+    const STRONG_2: &str =
+        "In 2013, the Center of International Programs started suing Bolashak debtors.";
+    const WEAK: &str = "According to Nygymentov, one-third of the students ordered by the court to repay their debts appeal against the court decision.";
+
+    fn coder() -> (Codebook, Coder) {
+        let cb = Codebook::builder("t")
+            .set(ConceptSet::new("students").term("en", "student"))
+            .code(
+                Code::new("education_pull", "e")
+                    .pattern(Pattern::glob("Bolashak*").strong(true))
+                    .pattern(Pattern::set("students").in_documents_with(2)),
+            )
+            .build()
+            .unwrap();
+        let coder = Coder::new(&cb).unwrap();
+        (cb, coder)
+    }
+
+    #[test]
+    fn weak_evidence_counts_in_a_document_about_the_theme() {
+        let (_, coder) = coder();
+        let about = Document::new("a", format!("{STRONG_1}\n\n{STRONG_2}\n\n{WEAK}"));
+        let coded = coder.code_document(&about);
+        assert_eq!(
+            coded.segments.iter().map(|s| s.passage).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert_eq!(&*coded.segments[2].hits[0].pattern, "@students");
+        // One other passage is not enough; the weak one alone is nothing.
+        let once = Document::new("b", format!("{STRONG_1}\n\n{WEAK}"));
+        assert_eq!(coder.code_document(&once).segments.len(), 1);
+        let alone = Document::new("c", WEAK);
+        assert!(coder.code_document(&alone).segments.is_empty());
+    }
+
+    #[test]
+    fn counting_agrees_with_coding() {
+        let (cb, coder) = coder();
+        for text in [
+            format!("{STRONG_1}\n\n{STRONG_2}\n\n{WEAK}"),
+            format!("{STRONG_1}\n\n{WEAK}"),
+        ] {
+            let doc = Document::new("d", text);
+            let mut counts = Counts::new(cb.codes().len());
+            coder.count_document(&doc, &mut counts, &mut CountScratch::default());
+            assert_eq!(
+                counts.passages[0],
+                coder.code_document(&doc).segments.len() as u64
+            );
+        }
     }
 }

@@ -27,7 +27,7 @@ fn gold(corpus: &Corpus) -> Coding {
 const KAPPA_FLOORS: [(&str, f64); 5] = [
     ("education_pull", 0.74),
     ("research_collaboration", 0.65),
-    ("brain_drain", 0.73),
+    ("brain_drain", 0.70),
     ("return_policy", 0.70),
     ("talent_attraction", 0.68),
 ];

@@ -464,7 +464,10 @@ impl Codebook {
             return Err(format!("concept set `{}` has no terms", set.id));
         }
         for term in &set.terms {
-            if matches!(term.kind, PatternKind::Set | PatternKind::Near) || term.has_context() {
+            if matches!(term.kind, PatternKind::Set | PatternKind::Near)
+                || term.has_context()
+                || term.document.is_some()
+            {
                 return Err(format!(
                     "concept set `{}`, term {:?}: a term is a phrase, glob or regex, without conditions",
                     set.id, term.text

@@ -80,6 +80,10 @@ pub struct Pattern {
     /// One hit of a strong pattern is evidence enough for its code, whatever the code's
     /// [`min_hits`](super::Code::min_hits).
     pub strong: bool,
+    /// Document context: the pattern's hits count only in a document where at least this many
+    /// other passages have the code, or one of its sub-codes, by their other patterns (a
+    /// document about the theme, as a coder reads a paragraph in the light of its article).
+    pub document: Option<u32>,
 }
 
 impl Pattern {
@@ -97,6 +101,7 @@ impl Pattern {
             with: Vec::new(),
             without: Vec::new(),
             strong: false,
+            document: None,
         }
     }
 
@@ -157,6 +162,13 @@ impl Pattern {
     /// Sets the window of proximity and context conditions, in words.
     pub fn within(mut self, words: u32) -> Pattern {
         self.within = Some(words);
+        self
+    }
+
+    /// Makes the pattern count only in documents with at least `passages` other passages
+    /// coded with its code (see [`Pattern::document`]).
+    pub fn in_documents_with(mut self, passages: u32) -> Pattern {
+        self.document = Some(passages);
         self
     }
 
@@ -276,6 +288,9 @@ impl Pattern {
                 ));
             }
             _ => {}
+        }
+        if self.document == Some(0) {
+            return Err("`document` is a number of other passages, at least 1".to_string());
         }
         if self.within.is_some() && self.kind != PatternKind::Near && !self.has_context() {
             return Err(

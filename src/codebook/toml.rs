@@ -63,6 +63,8 @@
 //! * `with` / `without`: a set name or list of them: a hit counts only with (or never with) a
 //!   term of one of them in the same sentence (and `within` words);
 //! * `strong`: one hit is evidence enough for the code, whatever its `min_hits`;
+//! * `document`: the pattern counts only in a document where at least this many other passages
+//!   have the code by its other patterns (weak evidence, read in the light of the document);
 //! * `note`, and `example`: a sentence (or a list) the pattern alone must match, which
 //!   `thematic codebook check` tests.
 //!
@@ -166,6 +168,7 @@ const PATTERN_KEYS: &[&str] = &[
     "with",
     "without",
     "strong",
+    "document",
     "note",
     "example",
 ];
@@ -203,6 +206,7 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
         let mut with = Vec::new();
         let mut without = Vec::new();
         let mut strong = false;
+        let mut document = None;
         let mut note = None;
         let mut examples = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -230,6 +234,7 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
                 ("with", _) => with = map.next_value::<StringOrList>()?.0,
                 ("without", _) => without = map.next_value::<StringOrList>()?.0,
                 ("strong", _) => strong = map.next_value()?,
+                ("document", _) => document = Some(map.next_value::<u32>()?),
                 ("note", _) => note = Some(map.next_value::<String>()?),
                 ("example", _) => examples = map.next_value::<StringOrList>()?.0,
                 (other, _) => return Err(de::Error::unknown_field(other, PATTERN_KEYS)),
@@ -253,6 +258,7 @@ impl<'de> Visitor<'de> for PatternItemVisitor {
             with: with.clone(),
             without: without.clone(),
             strong,
+            document,
             ..p
         };
         let patterns = match kind {
@@ -579,7 +585,8 @@ fn pattern_item(p: &Pattern) -> String {
         && p.note.is_none()
         && p.examples.is_empty()
         && !p.has_context()
-        && !p.strong;
+        && !p.strong
+        && p.document.is_none();
     if plain
         && matches!(p.kind, PatternKind::Phrase | PatternKind::Glob)
         && Pattern::infer(p.text.as_str()).kind == p.kind
@@ -619,6 +626,9 @@ fn pattern_parts(p: &Pattern) -> Vec<String> {
     }
     if p.strong {
         parts.push("strong = true".into());
+    }
+    if let Some(n) = p.document {
+        parts.push(format!("document = {n}"));
     }
     if let Some(lang) = &p.lang {
         parts.push(format!("lang = {}", quoted(lang)));

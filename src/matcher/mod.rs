@@ -152,6 +152,8 @@ pub struct Scratch {
     passage_number: u32,
     selected: Vec<Hit>,
     applied: Vec<(usize, usize, usize)>,
+    /// Codes that apply only in a document about them: (code, from, to, other passages).
+    conditional: Vec<(usize, usize, usize, u32)>,
     lang: Option<Option<&'static str>>,
     rules: rules::RuleScratch,
 }
@@ -276,6 +278,7 @@ impl Matcher {
                     with: slots(&p.with),
                     without: slots(&p.without),
                     strong: p.strong,
+                    document: p.document,
                 },
             });
             Ok(())
@@ -466,6 +469,38 @@ impl Matcher {
         }
     }
 
+    /// Like [`Matcher::for_each_code_in`], also calling `each` for codes that apply only in a
+    /// document with `Some(n)` other passages coded so (patterns with a
+    /// [`document`](crate::Pattern::document) condition); a caller that sees the whole
+    /// document decides.
+    pub fn for_each_code_in_document(
+        &self,
+        passage: &str,
+        lang: Option<&'static str>,
+        scratch: &mut Scratch,
+        each: impl FnMut(usize, &[Hit], Option<u32>),
+    ) {
+        self.each_in_document(passage, Some(lang), scratch, each);
+    }
+
+    /// [`Matcher::for_each_code_in_document`], the language known (`Some`) or to be detected
+    /// if a pattern needs it (`None`).
+    pub(crate) fn each_in_document(
+        &self,
+        passage: &str,
+        lang: Option<Option<&'static str>>,
+        scratch: &mut Scratch,
+        mut each: impl FnMut(usize, &[Hit], Option<u32>),
+    ) {
+        self.scan(passage, scratch, lang);
+        for &(code, from, to) in &scratch.applied {
+            each(code, &scratch.selected[from..to], None);
+        }
+        for &(code, from, to, n) in &scratch.conditional {
+            each(code, &scratch.selected[from..to], Some(n));
+        }
+    }
+
     fn scan(&self, passage: &str, s: &mut Scratch, lang: Option<Option<&'static str>>) {
         s.found.raw.clear();
         s.found.vetoed.clear();
@@ -482,6 +517,7 @@ impl Matcher {
         }
         s.selected.clear();
         s.applied.clear();
+        s.conditional.clear();
         s.lang = lang;
 
         if self.automaton.is_some() || self.phrases.is_some() {
@@ -650,6 +686,7 @@ impl Matcher {
                 &mut s.rules,
                 &mut s.selected,
                 &mut s.applied,
+                &mut s.conditional,
             );
             return;
         }

@@ -14,7 +14,8 @@
 //! 5. per code, hits are chosen leftmost-longest without overlap, and the code applies when it
 //!    has `min_hits` of them or one of a `strong` pattern.
 //!
-//! Sentences and word positions are worked out only for passages that need them.
+//! Sentences are worked out only for passages that need them, and words are counted only
+//! between the spans compared.
 
 use std::cmp::Reverse;
 
@@ -36,6 +37,8 @@ pub(super) struct PatternRule {
     pub without: Vec<u32>,
     /// One hit is evidence enough.
     pub strong: bool,
+    /// The hit counts only in a document with this many other passages coded so.
+    pub document: Option<u32>,
 }
 
 impl PatternRule {
@@ -68,9 +71,12 @@ impl Rules {
         let active = !codebook.sets().is_empty()
             || !codebook.mute.is_empty()
             || min_hits.iter().any(|&m| m > 1)
-            || patterns
-                .iter()
-                .any(|p| p.rule.has_context() || p.rule.strong || !p.rule.sets.is_empty());
+            || patterns.iter().any(|p| {
+                p.rule.has_context()
+                    || p.rule.strong
+                    || p.rule.document.is_some()
+                    || !p.rule.sets.is_empty()
+            });
         Rules {
             active,
             code_count: codebook.codes().len() as u32,
@@ -86,7 +92,9 @@ impl Rules {
     }
 
     /// Turns what the scan found into the codes that apply, with their hits: `applied` gets
-    /// `(code, from, to)` ranges of `selected`.
+    /// `(code, from, to)` ranges of `selected`, and `conditional` `(code, from, to, n)` for codes
+    /// that apply only in a document with `n` other passages coded so.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn apply(
         &self,
         passage: &str,
@@ -95,6 +103,7 @@ impl Rules {
         rs: &mut RuleScratch,
         selected: &mut Vec<Hit>,
         applied: &mut Vec<(usize, usize, usize)>,
+        conditional: &mut Vec<(usize, usize, usize, u32)>,
     ) {
         rs.reset(self.set_count as usize);
         if !found.muted.is_empty() {
@@ -156,7 +165,7 @@ impl Rules {
                         continue;
                     }
                     rs.structure(passage);
-                    rs.near(&sets, p.rule.within, code, id);
+                    rs.near(passage, &sets, p.rule.within, code, id);
                 }
             }
         }
@@ -173,15 +182,26 @@ impl Rules {
                     sets.iter().any(|&s| {
                         rs.set_hits[(s - self.code_count) as usize]
                             .iter()
-                            .any(|&term| rs.close(term, (h.start, h.end), rule.within))
+                            .any(|&term| rs.close(passage, term, (h.start, h.end), rule.within))
                     })
                 };
                 (rule.with.is_empty() || near(&rule.with)) && !near(&rule.without)
             });
             rs.code_hits = hits;
         }
-        rs.code_hits
-            .sort_unstable_by_key(|h| (h.code, h.start, Reverse(h.end), h.pattern));
+        // Where hits tie, the one that is evidence on its own wins: a strong one, then one
+        // without a document condition.
+        rs.code_hits.sort_unstable_by_key(|h| {
+            let rule = &patterns[h.pattern as usize].rule;
+            (
+                h.code,
+                h.start,
+                Reverse(h.end),
+                !rule.strong,
+                rule.document.is_some(),
+                h.pattern,
+            )
+        });
         let mut i = 0;
         while i < rs.code_hits.len() {
             let code = rs.code_hits[i].code;
@@ -191,7 +211,10 @@ impl Rules {
             }
             let from = selected.len();
             let mut last_end = 0;
-            let mut strong = false;
+            // Evidence of the passage itself, and that which needs the document's.
+            let (mut strong, mut count) = (false, 0u32);
+            let (mut strong_any, mut count_any) = (false, 0u32);
+            let mut needs = u32::MAX;
             for h in &rs.code_hits[i..j] {
                 if h.start >= last_end {
                     selected.push(Hit {
@@ -199,13 +222,24 @@ impl Rules {
                         end: h.end,
                         pattern: h.pattern,
                     });
-                    strong |= patterns[h.pattern as usize].rule.strong;
+                    let rule = &patterns[h.pattern as usize].rule;
+                    count_any += 1;
+                    strong_any |= rule.strong;
+                    match rule.document {
+                        None => {
+                            count += 1;
+                            strong |= rule.strong;
+                        }
+                        Some(n) => needs = needs.min(n),
+                    }
                     last_end = h.end;
                 }
             }
-            let count = (selected.len() - from) as u32;
-            if strong || count >= self.min_hits[code as usize] {
+            let min = self.min_hits[code as usize];
+            if strong || count >= min {
                 applied.push((code as usize, from, selected.len()));
+            } else if needs != u32::MAX && (strong_any || count_any >= min) {
+                conditional.push((code as usize, from, selected.len(), needs));
             } else {
                 selected.truncate(from);
             }
@@ -270,6 +304,21 @@ fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
+/// The number of words in `text`: runs of word characters, joined by a hyphen or apostrophe
+/// between two of them (`ақыл-ой`, `don't` are one word), as [`word_end`] reads them.
+fn count_words(text: &str) -> usize {
+    let mut count = 0;
+    let mut at = 0;
+    while let Some((i, _)) = text[at..].char_indices().find(|&(_, c)| is_word_char(c)) {
+        count += 1;
+        at = word_end(text, at + i).max(at + i + 1);
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
+    }
+    count
+}
+
 /// Buffers for the rules; one per thread, inside the matcher's scratch.
 #[derive(Debug, Default)]
 pub(super) struct RuleScratch {
@@ -277,8 +326,6 @@ pub(super) struct RuleScratch {
     set_hits: Vec<Vec<(usize, usize)>>,
     /// Hits of codes, before conditions, thresholds and choosing.
     code_hits: Vec<RawHit>,
-    /// Byte offsets where the passage's words start.
-    words: Vec<usize>,
     /// Byte spans of its sentences.
     sentences: Vec<(usize, usize)>,
     has_structure: bool,
@@ -294,22 +341,13 @@ impl RuleScratch {
         self.has_structure = false;
     }
 
-    /// Works out the passage's words and sentences, once.
+    /// Works out the passage's sentences, once. (Words are counted only between the spans
+    /// compared, so a long passage costs no more than its hits.)
     fn structure(&mut self, passage: &str) {
         if self.has_structure {
             return;
         }
         self.has_structure = true;
-        self.words.clear();
-        let mut at = 0;
-        while let Some((i, _)) = passage[at..].char_indices().find(|&(_, c)| is_word_char(c)) {
-            let start = at + i;
-            self.words.push(start);
-            at = word_end(passage, start).max(start + 1);
-            while !passage.is_char_boundary(at) {
-                at += 1;
-            }
-        }
         self.sentences.clear();
         let mut start = 0;
         for end in sentence_ends(passage) {
@@ -326,41 +364,35 @@ impl RuleScratch {
             .min(self.sentences.len().saturating_sub(1))
     }
 
-    /// The number of the word byte `at` lies in (or follows).
-    fn word_of(&self, at: usize) -> usize {
-        self.words.partition_point(|&w| w <= at).saturating_sub(1)
-    }
-
-    /// The first and last word of a span.
-    fn word_span(&self, (start, end): (usize, usize)) -> (usize, usize) {
-        (
-            self.word_of(start),
-            self.word_of(end.saturating_sub(1).max(start)),
-        )
-    }
-
     /// Are two spans in one sentence, with at most `within` words between them (overlapping
     /// spans have none)?
-    fn close(&self, a: (usize, usize), b: (usize, usize), within: Option<u32>) -> bool {
+    fn close(
+        &self,
+        passage: &str,
+        a: (usize, usize),
+        b: (usize, usize),
+        within: Option<u32>,
+    ) -> bool {
         if a.0 < b.1 && b.0 < a.1 {
             return true;
         }
         if self.sentence_of(a.0) != self.sentence_of(b.0) {
             return false;
         }
-        within.is_none_or(|w| self.words_between(a, b) <= w as usize)
-    }
-
-    fn words_between(&self, a: (usize, usize), b: (usize, usize)) -> usize {
-        let (a, b) = (self.word_span(a), self.word_span(b));
-        let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
-        second.0.saturating_sub(first.1 + 1)
+        within.is_none_or(|w| words_between(passage, a, b) <= w as usize)
     }
 
     /// Hits of a `near` pattern: for each term of the first set, the closest term of every
     /// other set in its sentence; kept when the words between them, besides the terms, are at
     /// most `within`.
-    fn near(&mut self, sets: &[usize], within: Option<u32>, code: u32, pattern: PatternId) {
+    fn near(
+        &mut self,
+        passage: &str,
+        sets: &[usize],
+        within: Option<u32>,
+        code: u32,
+        pattern: PatternId,
+    ) {
         let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(sets.len());
         for k in 0..self.set_hits[sets[0]].len() {
             let first = self.set_hits[sets[0]][k];
@@ -376,7 +408,7 @@ impl RuleScratch {
                         self.sentence_of(t.0) == sentence
                             && chosen.iter().all(|&c| !(t.0 < c.1 && c.0 < t.1))
                     })
-                    .min_by_key(|&t| self.words_between(first, t));
+                    .min_by_key(|&t| words_between(passage, first, t));
                 match best {
                     Some(t) => chosen.push(t),
                     None => {
@@ -388,22 +420,31 @@ impl RuleScratch {
             if !complete {
                 continue;
             }
-            let spans: Vec<(usize, usize)> = chosen.iter().map(|&c| self.word_span(c)).collect();
-            let low = spans.iter().map(|s| s.0).min().unwrap_or(0);
-            let high = spans.iter().map(|s| s.1).max().unwrap_or(0);
-            let own: usize = spans.iter().map(|s| s.1 + 1 - s.0).sum();
-            let between = (high + 1 - low).saturating_sub(own);
+            chosen.sort_unstable();
+            let between: usize = chosen
+                .windows(2)
+                .map(|w| words_between(passage, w[0], w[1]))
+                .sum();
             if within.is_some_and(|w| between > w as usize) {
                 continue;
             }
             self.code_hits.push(RawHit {
                 code,
-                start: chosen.iter().map(|c| c.0).min().unwrap_or(first.0),
+                start: chosen[0].0,
                 end: chosen.iter().map(|c| c.1).max().unwrap_or(first.1),
                 pattern,
             });
         }
     }
+}
+
+/// The number of words between two spans of `passage` that do not overlap.
+fn words_between(passage: &str, a: (usize, usize), b: (usize, usize)) -> usize {
+    let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+    if second.0 <= first.1 {
+        return 0;
+    }
+    count_words(&passage[first.1..second.0])
 }
 
 #[cfg(test)]
@@ -611,6 +652,29 @@ mod tests {
                 "«Да» — сказал он.",
                 "Вторая строка."
             ]
+        );
+    }
+
+    #[test]
+    fn evidence_of_its_own_wins_a_tie_with_a_document_condition() {
+        // Regression: a set term needing the document hid the strong phrase at the same span,
+        // and the sentence went uncoded.
+        let cb = Codebook::builder("t")
+            .set(ConceptSet::new("investors").term("ru", "цифров* кочевник*"))
+            .code(
+                Code::new("ta", "ta")
+                    .pattern(Pattern::set("investors").in_documents_with(2))
+                    .pattern(Pattern::glob("цифров* кочевник*").strong(true)),
+            )
+            .build()
+            .unwrap();
+        let m = Matcher::new(&cb).unwrap();
+        assert!(
+            coded(
+                &m,
+                "Власти Казахстана ввели особый тип виз для \"цифровых кочевников\"."
+            )
+            .is_some()
         );
     }
 

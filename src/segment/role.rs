@@ -451,18 +451,19 @@ fn is_byline(p: &str) -> bool {
             .get_or_init(|| Regex::new(r"[\w.+-]+@[\w-]+\.\w").expect("a valid regex"))
             .is_match(p)
     };
-    let lower_has = |needle: &str| {
-        p.as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    };
+    static MARKS: OnceLock<Regex> = OnceLock::new();
+    let marks =
+        MARKS.get_or_init(|| Regex::new(r"(?i)orcid|corresponding author").expect("a valid regex"));
     if re.is_match(p)
         || (memchr::memchr(b'@', p.as_bytes()).is_some() && email())
-        || lower_has("orcid")
-        || lower_has("corresponding author")
+        || marks.is_match(p)
         || (p.starts_with("http") && !p.contains(char::is_whitespace))
     {
         return true;
+    }
+    // Dates, names and affiliations are short.
+    if p.split_whitespace().nth(25).is_some() {
+        return false;
     }
     let words = p.split_whitespace().count();
     let date = DATE.get_or_init(|| {
@@ -498,11 +499,10 @@ fn is_byline(p: &str) -> bool {
         "академиясы",
         "college",
     ];
-    let lower = p.to_lowercase();
-    words <= 25
-        && !ends_a_sentence(p)
-        && institution.iter().any(|w| lower.contains(w))
-        && (p.contains(',') || p.contains('('))
+    words <= 25 && !ends_a_sentence(p) && (p.contains(',') || p.contains('(')) && {
+        let lower = p.to_lowercase();
+        institution.iter().any(|w| lower.contains(w))
+    }
 }
 
 /// `p` without what may follow a sentence's last word: closing quotes and brackets, emphasis
