@@ -167,6 +167,38 @@ fn no_reserved_page_is_in_the_gold() {
     }
 }
 
+/// The coders rated the paragraphs as the segmenter cuts them today: every record of the gold
+/// and of both coders is one whole passage, at the index it names. A change to segmentation or
+/// roles that moves a boundary fails here before it silently changes what is evaluated.
+#[test]
+fn every_coded_paragraph_is_one_whole_passage() {
+    for name in ["tune", "test"] {
+        let dir = half(name);
+        let corpus = Corpus::open(&dir).unwrap();
+        for file in ["gold.jsonl", "coder_a.jsonl", "coder_b.jsonl"] {
+            let path = dir.join(file);
+            let records = read_records(fs::read(&path).unwrap().as_slice(), Some(&path)).unwrap();
+            for r in records {
+                let seg = &r.segment;
+                let doc = corpus.document(&seg.doc).unwrap();
+                let passages = doc.passages(Unit::Paragraph);
+                let p = passages.get(seg.passage);
+                assert!(
+                    p.is_some_and(|p| (p.start, p.end) == (seg.start, seg.end)),
+                    "{}:{}: {} ¶{} {}..{} is not a passage (now {:?})",
+                    path.display(),
+                    r.line,
+                    seg.doc,
+                    seg.passage,
+                    seg.start,
+                    seg.end,
+                    p.map(|p| (p.start, p.end, p.role))
+                );
+            }
+        }
+    }
+}
+
 /// The figures of VALIDITY.md, as floors a little under them: macro kappa on the test half
 /// (never tuned on), overall and per language, and on the shipped papers.
 const TEST_FLOORS: [(Option<&str>, f64); 4] = [

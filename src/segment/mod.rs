@@ -217,15 +217,20 @@ pub fn paragraphs_with_roles(text: &str, join: bool) -> Vec<(usize, usize, Role)
         );
         if let Some((at, marked)) = open.filter(|_| join) {
             let marked = marked || page_break;
+            // A title is followed by its byline and keywords, not cut by notes: only body text
+            // is joined across them.
+            let open_body = out[at].2 == Role::Body;
             match role {
                 // Notes, page numbers and a note's e-mail line between the halves.
-                Role::Footnote | Role::Furniture | Role::Byline => {
+                Role::Footnote | Role::Furniture | Role::Byline if open_body => {
                     open = Some((at, true));
                     out.push((start, end, role));
                     continue;
                 }
                 // A long fragment goes on in lowercase: a page break lost in conversion.
-                _ if continues(p) && (marked || fragment_words(&text[out[at].0..out[at].1])) => {
+                Role::Body | Role::Heading | Role::Reference | Role::Caption | Role::Table
+                    if continues(p) && (marked || fragment_words(&text[out[at].0..out[at].1])) =>
+                {
                     out.truncate(at + 1);
                     out[at].1 = end;
                     out[at].2 = Role::Body;
@@ -349,6 +354,27 @@ mod tests {
         assert!(texts("", Unit::Paragraph).is_empty());
         assert!(texts(" \n\t\n", Unit::Paragraph).is_empty());
         assert_eq!(texts("no newline", Unit::Paragraph), ["no newline"]);
+    }
+
+    // Regression: a title, its byline and a lowercase keyword line were joined into one body
+    // passage, as if a page break had cut a sentence.
+    #[test]
+    fn a_title_is_not_joined_to_its_byline_and_keywords() {
+        let text = "International Educational Migration: Case of Kazakhstan\n\n\
+                    Kristina Zhalnina, University of International Business, Almaty\n\n\
+                    migration, education, international relations, the youth, brain drain\n\n\
+                    This article is devoted to educational migration.";
+        let roles: Vec<Role> = segment(text, Unit::Paragraph)
+            .iter()
+            .map(|p| p.role)
+            .collect();
+        assert_eq!(
+            roles,
+            [Role::Heading, Role::Byline, Role::Keywords, Role::Body]
+        );
+        let text = "ПРОБЛЕМЫ РЕАЛИЗАЦИИ ГОСУДАРСТВЕННОЙ ПРОГРАММЫ ПО ОКАЗАНИЮ СОДЕЙСТВИЯ ПЕРЕСЕЛЕНИЮ\n\n\
+                    магистрант 3 курса, кафедра конституционного права, Кубанский университет";
+        assert_eq!(segment(text, Unit::Paragraph).len(), 2);
     }
 
     #[test]

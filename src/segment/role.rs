@@ -304,17 +304,33 @@ fn is_keywords(p: &str) -> bool {
 }
 
 /// A list of short terms with no sentence: `МИГРАЦИЯ / ТРУД / ВЫСШЕЕ ОБРАЗОВАНИЕ / …`, as
-/// article databases print keywords.
+/// article databases print keywords, or an unlabelled keyword line under a title
+/// (`migration, education, brain drain, foreign universities`).
 fn is_term_list(p: &str) -> bool {
-    let separator = if p.contains(" / ") {
-        " / "
+    let (separator, min_items, max_words) = if p.contains(" / ") {
+        (" / ", 4, 6)
     } else if p.contains(" · ") {
-        " · "
+        (" · ", 4, 6)
+    } else if p.len() <= 400
+        && !p.ends_with(['.', '!', '?', ':', '…'])
+        && !p.starts_with(['-', '•', '*', '–', '—'])
+        && (p.contains(", ") || p.contains("; "))
+    {
+        // Commas also separate a sentence's enumerations; a keyword line has many short items
+        // and nothing that ends a sentence.
+        if p.contains("; ") {
+            ("; ", 4, 4)
+        } else {
+            (", ", 5, 4)
+        }
     } else {
         return false;
     };
     let items: Vec<&str> = p.split(separator).collect();
-    items.len() >= 4 && items.iter().all(|i| i.split_whitespace().count() <= 6)
+    items.len() >= min_items
+        && items
+            .iter()
+            .all(|i| (1..=max_words).contains(&i.split_whitespace().count()))
 }
 
 fn is_keyword_label(p: &str) -> bool {
@@ -721,6 +737,8 @@ mod tests {
         for p in [
             "Keywords: intellectual migration, brain drain, professionals, innovation.",
             "**Keywords:** highly skilled migration, education",
+            "migration, education, international relations, the youth, globalization, brain drain, foreign universities",
+            "миграция; образование; утечка мозгов; академическая мобильность",
             "Ключевые слова: интеллектуальная миграция, утечка мозгов",
             "Түйін сөздер: зияткерлік көші-қон, ақыл-ой кетуі",
             "Түйінді сөздер: білім беру көші-қоны",
