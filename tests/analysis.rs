@@ -13,23 +13,24 @@ use thematic::{Codebook, Coder, Coding, Corpus, Unit};
 use crate::support::{codebook, corpus, root, stderr, stdout, thematic};
 
 fn gold(corpus: &Corpus) -> Coding {
-    let path = root().join("tests/data/validity/papers/gold.jsonl");
+    let path = root().join("tests/data/validity/shipped/gold.jsonl");
     let records = read_records(fs::read(&path).unwrap().as_slice(), Some(&path)).unwrap();
     let mut gold = Coding::empty(corpus, Unit::Paragraph);
     gold.add_records(records, corpus, Some(&path)).unwrap();
     gold
 }
 
-/// The shipped codebook's kappa per code against the gold coding of the shipped papers (coded
-/// blind by two coders to the coding manual, adjudicated; see VALIDITY.md), as measured when the
-/// codebook was last revised. A change that makes any of them worse fails here; one that
-/// improves them should raise these floors.
+/// The shipped codebook's kappa per code against the gold coding of the shipped corpus, the five
+/// papers and the 27 official texts (coded blind by two coders to the coding manual,
+/// adjudicated; see VALIDITY.md), a little under what was measured when the corpus was last
+/// extended (0.755, 0.632, 0.739, 0.669, 0.718). A change that makes any of them worse fails
+/// here; one that improves them should raise these floors.
 const KAPPA_FLOORS: [(&str, f64); 5] = [
-    ("education_pull", 0.74),
-    ("research_collaboration", 0.65),
-    ("brain_drain", 0.70),
-    ("return_policy", 0.70),
-    ("talent_attraction", 0.68),
+    ("education_pull", 0.73),
+    ("research_collaboration", 0.61),
+    ("brain_drain", 0.71),
+    ("return_policy", 0.64),
+    ("talent_attraction", 0.69),
 ];
 
 #[test]
@@ -38,7 +39,7 @@ fn the_shipped_codebook_keeps_its_agreement_with_the_gold_standard() {
     let cb = Codebook::from_path(codebook()).unwrap();
     let auto = Coder::new(&cb).unwrap().code_corpus(&corpus);
     let e = evaluate(&auto, &gold(&corpus), &cb, true);
-    assert_eq!(e.passages, 378);
+    assert_eq!(e.passages, 558);
     for (code, floor) in KAPPA_FLOORS {
         let figures = e
             .codes
@@ -51,8 +52,17 @@ fn the_shipped_codebook_keeps_its_agreement_with_the_gold_standard() {
             "{code}: kappa {kappa:.3} fell below {floor}"
         );
     }
+    // Passages per language: the papers' abstracts and the official texts (the papers alone
+    // have 343, 10, 10 and 9).
+    let passages: Vec<(&str, usize)> = e.by_lang.iter().map(|l| (l.lang, l.passages)).collect();
+    assert_eq!(
+        passages,
+        [("en", 441), ("ru", 44), ("kk", 58), ("uk", 9)],
+        "passages by language"
+    );
+    // Macro kappa 0.703 when measured.
     assert!(
-        e.macro_average.kappa.unwrap() >= 0.70,
+        e.macro_average.kappa.unwrap() >= 0.68,
         "{:?}",
         e.macro_average
     );
@@ -82,7 +92,7 @@ fn auto_coding_agrees_perfectly_with_itself_and_less_with_the_gold() {
         .iter()
         .find(|a| &*a.code == "brain_drain")
         .unwrap();
-    assert_eq!(bd.units, 378);
+    assert_eq!(bd.units, 558);
     let (kappa, alpha) = (bd.kappa.unwrap(), bd.alpha.unwrap());
     assert!(kappa > 0.6 && kappa < 1.0, "{kappa}");
     // With two coders and no missing data alpha is kappa corrected for sample size.
@@ -201,7 +211,7 @@ fn manual_codings_merge_and_count_separately() {
 
 #[test]
 fn agree_evaluate_and_retrieve_from_the_command_line() {
-    let gold = root().join("tests/data/validity/papers/gold.jsonl");
+    let gold = root().join("tests/data/validity/shipped/gold.jsonl");
     let o = thematic(
         &["evaluate", "--gold", gold.to_str().unwrap(), "--roll-up"],
         &root(),
@@ -236,7 +246,7 @@ fn agree_evaluate_and_retrieve_from_the_command_line() {
         "{csv}"
     );
     assert!(
-        csv.lines().any(|l| l.starts_with("brain_drain,378,")),
+        csv.lines().any(|l| l.starts_with("brain_drain,558,")),
         "{csv}"
     );
 

@@ -5,13 +5,31 @@ use std::fs;
 
 use crate::support::{root, stderr, stdout, thematic};
 
+/// The text files of the shipped corpus, the papers and then `official/`, each in name order.
+fn shipped_texts() -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for folder in [root().join("corpus"), root().join("corpus/official")] {
+        let mut names: Vec<_> = fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+            .collect();
+        names.sort();
+        files.extend(names);
+    }
+    files
+}
+
 #[test]
 fn analyze_prints_tables_and_writes_consistent_files() {
     let out = tempfile::tempdir().unwrap();
     let o = thematic(&["analyze", "--out", out.path().to_str().unwrap()], &root());
     assert!(o.status.success(), "{}", stderr(&o));
     let printed = stdout(&o);
-    assert!(printed.contains("5 documents"), "{printed}");
+    assert!(
+        printed.contains("32 documents · 558 paragraphs"),
+        "{printed}"
+    );
     assert!(
         printed.contains("Code frequencies") && printed.contains("brain_drain"),
         "{printed}"
@@ -128,18 +146,18 @@ fn code_streams_records_in_the_contract() {
     let o = thematic(&["code", "corpus", "--format", "jsonl"], &root());
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    let docs: BTreeMap<String, String> = fs::read_dir(root().join("corpus"))
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            (p.extension()? == "txt").then(|| {
-                (
-                    p.file_stem().unwrap().to_string_lossy().into_owned(),
-                    fs::read_to_string(&p).unwrap(),
-                )
-            })
+    // The papers and the official texts, by id (the file stem: the manifest gives the official
+    // texts the ids without their folder).
+    let docs: BTreeMap<String, String> = shipped_texts()
+        .into_iter()
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                fs::read_to_string(&p).unwrap(),
+            )
         })
         .collect();
+    assert_eq!(docs.len(), 32);
     let mut n = 0;
     for line in text.lines() {
         let r: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
@@ -357,12 +375,8 @@ fn stdin_streaming_and_merged_shards_equal_the_folder_run() {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut lines = Vec::new();
-    let mut names: Vec<_> = fs::read_dir(root().join("corpus"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    names.sort();
+    // In the folder run's order: the papers, then official/.
+    let names = shipped_texts();
     for p in &names {
         let id = p.file_stem().unwrap().to_str().unwrap();
         let text = fs::read_to_string(p).unwrap();
@@ -391,7 +405,7 @@ fn stdin_streaming_and_merged_shards_equal_the_folder_run() {
     let streamed = pipe(&input, &["code", "--stdin"]);
     assert!(streamed.status.success(), "{}", stderr(&streamed));
     assert!(
-        stderr(&streamed).contains("document on line 6"),
+        stderr(&streamed).contains(&format!("document on line {}", names.len() + 1)),
         "{}",
         stderr(&streamed)
     );
@@ -537,7 +551,7 @@ fn refi_export_then_import_gives_back_the_coding() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("5 documents") && stderr(&o).contains("22 codes"),
+        stderr(&o).contains("32 documents") && stderr(&o).contains("22 codes"),
         "{}",
         stderr(&o)
     );

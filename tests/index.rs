@@ -11,13 +11,23 @@ use thematic::{Codebook, Corpus, CorpusReader, Pattern, Unit};
 
 use crate::support::{codebook, corpus, stderr, stdout};
 
-/// A copy of the shipped corpus in a temporary folder, to change at will.
+/// A copy of the shipped corpus (its manifest, the papers and `official/`) in a temporary
+/// folder, to change at will.
 fn corpus_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(corpus()).unwrap() {
-        let path = entry.unwrap().path();
-        fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    fn copy(from: &Path, to: &Path) {
+        for entry in fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                fs::create_dir(&target).unwrap();
+                copy(&path, &target);
+            } else {
+                fs::copy(&path, target).unwrap();
+            }
+        }
     }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&corpus(), dir.path());
     dir
 }
 
@@ -34,11 +44,16 @@ fn updates_index_only_what_changed() {
     let cb = Codebook::from_path(codebook()).unwrap();
     let mut index = Index::open_or_create(dir.path().join(".thematic/index")).unwrap();
     let first = update(&mut index, dir.path(), &cb);
+    // The 5 papers (378 paragraphs) and the 27 official texts (180).
     assert_eq!(
         (first.added, first.updated, first.unchanged, first.removed),
-        (5, 0, 0, 0)
+        (32, 0, 0, 0)
     );
-    assert_eq!(index.counts().unwrap(), (5, 378));
+    assert_eq!(index.counts().unwrap(), (32, 378 + 180));
+    // The official texts are indexed under the ids their manifest entries give.
+    let bolashak = index.search(&Search::new("Bolashak").limit(100)).unwrap();
+    assert!(bolashak.iter().any(|h| h.doc == "en-063"));
+    assert!(bolashak.iter().all(|h| !h.doc.starts_with("official")));
 
     let again = update(&mut index, dir.path(), &cb);
     assert_eq!(
@@ -48,7 +63,7 @@ fn updates_index_only_what_changed() {
             again.unchanged,
             again.bytes_read
         ),
-        (0, 0, 5, 0)
+        (0, 0, 32, 0)
     );
 
     // Change one document, delete another, add a third.
@@ -61,10 +76,10 @@ fn updates_index_only_what_changed() {
     let third = update(&mut index, dir.path(), &cb);
     assert_eq!(
         (third.added, third.updated, third.unchanged, third.removed),
-        (1, 1, 3, 1)
+        (1, 1, 30, 1)
     );
     let (docs, passages) = index.counts().unwrap();
-    assert_eq!((docs, passages), (5, 378 - 63 + 1 + 1));
+    assert_eq!((docs, passages), (32, 378 + 180 - 63 + 1 + 1));
     let hits = index
         .search(&Search::new("repatriation").limit(50))
         .unwrap();
@@ -77,7 +92,7 @@ fn updates_index_only_what_changed() {
     // A new codebook re-codes from the stored text, without reading the files.
     let narrow = Codebook::from_json_dictionary(r#"{"diaspora": ["diaspora"]}"#, None).unwrap();
     let recoded = update(&mut index, dir.path(), &narrow);
-    assert_eq!((recoded.recoded, recoded.bytes_read), (5, 0));
+    assert_eq!((recoded.recoded, recoded.bytes_read), (32, 0));
     let coded = index
         .search(&Search::new("").code("diaspora").limit(100))
         .unwrap();

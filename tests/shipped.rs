@@ -1,6 +1,6 @@
 //! The shipped corpus and codebook, through the library.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use thematic::segment::Unit;
 use thematic::{Analysis, Codebook, Coder, Corpus, PatternKind};
@@ -18,33 +18,56 @@ fn the_corpus_reads_completely_with_its_manifest() {
     let corpus = Corpus::open(corpus()).unwrap();
     assert!(corpus.skipped().is_empty(), "{:?}", corpus.skipped());
     assert!(corpus.ignored().is_empty(), "{:?}", corpus.ignored());
-    assert_eq!(corpus.documents().len(), 5);
+    assert_eq!(corpus.documents().len(), 32);
+    // The five seed papers (ids beginning with a digit), and 27 official texts in
+    // corpus/official/: 12 English, 8 Kazakh, 7 Russian.
+    let (papers, official): (Vec<_>, Vec<_>) = corpus
+        .documents()
+        .iter()
+        .partition(|d| d.id.starts_with(|c: char| c.is_ascii_digit()));
+    assert_eq!(papers.len(), 5);
+    let mut by_lang: BTreeMap<&str, usize> = BTreeMap::new();
     for doc in corpus.documents() {
         let m = &doc.metadata;
-        // Fields the text does not print are left out (003 names no author, 000 and 003 no
-        // year); title, kind, languages and licence are always recorded.
+        // Fields the text does not print are left out (003 names no author, 000, 003 and most
+        // official pages no year); kind and licence are always recorded, and a title (from its
+        // first line for the two official pages the manifest gives none).
         assert!(
             !m.title.is_empty() && m.kind.is_some() && m.licence.is_some(),
             "{}",
             doc.id
         );
-        assert!(m.languages.first().is_some_and(|l| l == "en"), "{}", doc.id);
         assert!(
             m.year.is_none_or(|y| (2000..=2026).contains(&y)),
             "{}",
             doc.id
         );
-        // Ids are the file stems, as the manifest does not rename them.
-        let stem = doc
-            .path
-            .as_ref()
+        let path = doc.path.as_ref().unwrap();
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let folder = path
+            .parent()
             .unwrap()
-            .file_stem()
-            .unwrap()
-            .to_str()
+            .strip_prefix(corpus.root().unwrap())
             .unwrap();
-        assert_eq!(&*doc.id, stem);
+        if papers.iter().any(|p| p.id == doc.id) {
+            // The papers are in English (with abstracts in other languages), at the top of the
+            // folder; their ids are the file stems, as the manifest does not rename them.
+            assert!(m.languages.first().is_some_and(|l| l == "en"), "{}", doc.id);
+            assert_eq!(folder, std::path::Path::new(""), "{}", doc.id);
+            assert_eq!(&*doc.id, stem);
+        } else {
+            // The official texts keep the ids of the development gold (the file stem, not
+            // official/<stem>), whose prefix is their one language.
+            assert_eq!(folder, std::path::Path::new("official"), "{}", doc.id);
+            assert_eq!(&*doc.id, stem);
+            assert_eq!(m.kind.as_deref(), Some("official"), "{}", doc.id);
+            assert_eq!(m.languages.len(), 1, "{}", doc.id);
+            assert_eq!(&doc.id[..2], m.languages[0], "{}", doc.id);
+            *by_lang.entry(&doc.id[..2]).or_default() += 1;
+        }
     }
+    assert_eq!(official.len(), 27);
+    assert_eq!(by_lang, BTreeMap::from([("en", 12), ("kk", 8), ("ru", 7)]));
     let narymbaeva = corpus.document("001_80cac5b2e7107bf3").unwrap();
     assert_eq!(narymbaeva.metadata.year, Some(2024));
     assert_eq!(narymbaeva.metadata.licence.as_deref(), Some("CC BY 4.0"));
@@ -53,6 +76,10 @@ fn the_corpus_reads_completely_with_its_manifest() {
         Some("10.33327/AJEE-18-7.4-a000118")
     );
     assert_eq!(narymbaeva.metadata.authors.len(), 6);
+    let law = corpus.document("en-072").unwrap();
+    assert_eq!(law.metadata.title, "On Migration");
+    assert_eq!(law.metadata.source.as_deref(), Some("adilet.zan.kz"));
+    assert!(corpus.document("official/en-072").is_none());
 }
 
 #[test]
@@ -338,13 +365,27 @@ fn stemmed_phrases_find_the_case_forms_in_the_abstracts() {
 #[test]
 fn every_top_level_code_is_found_in_the_shipped_papers() {
     let a = analysis(Unit::Paragraph);
+    // The frequency table counts the whole corpus; each theme is found in the papers alone
+    // (ids beginning with a digit), in their passages coded with the theme itself.
+    let paper = |doc: &str| doc.starts_with(|c: char| c.is_ascii_digit());
     for f in &a.tables.frequencies {
         if a.codebook.code(&f.code).unwrap().depth() == 0 {
+            let coded: Vec<_> = a
+                .coding
+                .segments
+                .iter()
+                .filter(|s| s.code == f.code && paper(&s.doc))
+                .collect();
+            let passages: BTreeSet<_> = coded.iter().map(|s| (&s.doc, s.passage)).collect();
+            let documents: BTreeSet<_> = coded.iter().map(|s| &s.doc).collect();
             assert!(
-                f.passages >= 3 && f.documents >= 2,
-                "{} is coded in the corpus: {f:?}",
-                f.code
+                passages.len() >= 3 && documents.len() >= 2,
+                "{} is coded in the papers: {} passages of {} documents",
+                f.code,
+                passages.len(),
+                documents.len()
             );
+            assert!(f.passages >= passages.len() && f.documents >= documents.len());
         }
     }
 }

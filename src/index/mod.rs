@@ -20,7 +20,7 @@
 //! let mut index = Index::open_or_create(dir.path())?;
 //! let codebook = Codebook::from_path("codebooks/migration.toml")?;
 //! let stats = index.update(&CorpusReader::open("corpus")?, &codebook, Unit::Paragraph, &|_, _| {})?;
-//! assert_eq!(stats.added, 5);
+//! assert_eq!(stats.added, 32);
 //! let hits = index.search(&Search::new("\"brain drain\" AND return").code("return_policy").limit(3))?;
 //! assert!(!hits.is_empty());
 //! for hit in &hits {

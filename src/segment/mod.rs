@@ -217,12 +217,15 @@ pub fn paragraphs_with_roles(text: &str, join: bool) -> Vec<(usize, usize, Role)
         );
         if let Some((at, marked)) = open.filter(|_| join) {
             let marked = marked || page_break;
-            // A title is followed by its byline and keywords, not cut by notes: only body text
-            // is joined across them.
-            let open_body = out[at].2 == Role::Body;
+            // Notes and page numbers between the halves; and a note's e-mail line, but a title
+            // is followed by its byline, not cut by it.
+            let between = match role {
+                Role::Footnote | Role::Furniture => true,
+                Role::Byline => out[at].2 == Role::Body,
+                _ => false,
+            };
             match role {
-                // Notes, page numbers and a note's e-mail line between the halves.
-                Role::Footnote | Role::Furniture | Role::Byline if open_body => {
+                _ if between => {
                     open = Some((at, true));
                     out.push((start, end, role));
                     continue;
