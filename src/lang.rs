@@ -114,7 +114,11 @@ fn latin_kazakh(text: &str) -> bool {
             continue;
         }
         letters += 1;
-        let lower = c.to_lowercase().next().unwrap_or(c);
+        let lower = if c.is_ascii() {
+            c.to_ascii_lowercase()
+        } else {
+            c.to_lowercase().next().unwrap_or(c)
+        };
         match lower {
             'á' | 'ǵ' | 'ı' | 'ń' | 'ó' | 'ú' | 'ý' | 'ä' | 'ğ' | 'ñ' | 'ö' | 'ü' | 'ū' | 'ş' => {
                 signals += 1
@@ -143,14 +147,24 @@ fn latin_kazakh(text: &str) -> bool {
     ];
     signals += text
         .split(|c: char| !c.is_alphabetic())
-        .filter(|w| {
-            WORDS
-                .iter()
-                .any(|k| w.eq_ignore_ascii_case(k) || w.to_lowercase() == *k)
-        })
+        .filter(|w| lowercase_in(w, &WORDS))
         .count()
         * 3;
     signals >= 3 && signals * 30 >= letters
+}
+
+/// Is `word`, lowercased, one of `words` (lowercase words)? Every passage of Latin text with a
+/// `q` asks this of each of its words: compared as they are, without lowercasing the word into
+/// a new string. (`str::to_lowercase` differs from lowercasing each character only for a final
+/// capital sigma, which none of `words` has.)
+fn lowercase_in(word: &str, words: &[&str]) -> bool {
+    if word.is_ascii() {
+        // ASCII lowercases to ASCII of the same length.
+        return words.iter().any(|k| word.eq_ignore_ascii_case(k));
+    }
+    words
+        .iter()
+        .any(|k| word.chars().flat_map(char::to_lowercase).eq(k.chars()))
 }
 
 /// The four languages by lingua, for text the letters cannot tell apart.

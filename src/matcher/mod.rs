@@ -581,6 +581,9 @@ impl Matcher {
         }
         s.starts.sort_unstable();
         s.starts.dedup();
+        // Each stemmed phrase then reads its own run: a stable sort keeps the automaton's order
+        // within it, which decides the overlaps skipped.
+        s.folded_starts.sort_by_key(|&(id, _)| id);
         for i in 0..s.candidates.len() {
             let id = s.candidates[i];
             let p = &self.patterns[id as usize];
@@ -588,10 +591,12 @@ impl Matcher {
                 continue;
             }
             if let Some(stemmed) = &p.stemmed {
+                let from = s.folded_starts.partition_point(|&(x, _)| x < id);
+                let to = s.folded_starts.partition_point(|&(x, _)| x <= id);
                 let mut last_end = 0;
-                for i in 0..s.folded_starts.len() {
-                    let (x, at) = s.folded_starts[i];
-                    if x != id || at < last_end {
+                for i in from..to {
+                    let (_, at) = s.folded_starts[i];
+                    if at < last_end {
                         continue;
                     }
                     if let Some(end) = stemmed.match_at(s.folded.text(), at) {

@@ -22,7 +22,7 @@ use std::cmp::Reverse;
 use super::stemmed::word_end;
 use super::{CompiledPattern, Effect, Found, Hit, PatternId, RawHit};
 use crate::codebook::{Codebook, PatternKind};
-use crate::text::is_word_char;
+use crate::text::{char_at, is_word_char};
 
 /// The conditions a pattern puts on its hits (slots of concept sets).
 #[derive(Debug, Clone, Default)]
@@ -108,14 +108,13 @@ impl Rules {
         rs.reset(self.set_count as usize);
         if !found.muted.is_empty() {
             rs.structure(passage);
-            let muted: Vec<usize> = found
-                .muted
-                .iter()
-                .map(|&(start, _)| rs.sentence_of(start))
-                .collect();
+            let mut muted = std::mem::take(&mut rs.muted);
+            muted.clear();
+            muted.extend(found.muted.iter().map(|&(start, _)| rs.sentence_of(start)));
             found
                 .raw
                 .retain(|h| !muted.contains(&rs.sentence_of(h.start)));
+            rs.muted = muted;
         }
         found
             .raw
@@ -160,12 +159,16 @@ impl Rules {
                     }
                 }
                 _ => {
-                    let sets: Vec<usize> = p.rule.sets.iter().map(|&s| set(s)).collect();
-                    if sets.iter().any(|&s| rs.set_hits[s].is_empty()) {
+                    if p.rule.sets.iter().any(|&s| rs.set_hits[set(s)].is_empty()) {
                         continue;
                     }
+                    let mut sets = std::mem::take(&mut rs.sets);
+                    sets.clear();
+                    sets.extend(p.rule.sets.iter().map(|&s| set(s)));
                     rs.structure(passage);
+                    rs.index_words(passage);
                     rs.near(passage, &sets, p.rule.within, code, id);
+                    rs.sets = sets;
                 }
             }
         }
@@ -175,6 +178,13 @@ impl Rules {
             .any(|h| patterns[h.pattern as usize].rule.has_context())
         {
             rs.structure(passage);
+            if rs
+                .code_hits
+                .iter()
+                .any(|h| patterns[h.pattern as usize].rule.within.is_some())
+            {
+                rs.index_words(passage);
+            }
             let mut hits = std::mem::take(&mut rs.code_hits);
             hits.retain(|h| {
                 let rule = &patterns[h.pattern as usize].rule;
@@ -255,23 +265,25 @@ impl Rules {
 /// "e.g.", "2023 г. в") do not end a sentence. Simpler than UAX #29, and an order of magnitude
 /// faster on the passages that rules look into.
 fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    const ELLIPSIS: &str = "…";
     let bytes = text.as_bytes();
     let mut at = 0;
+    // Terminals are found by memchr's vector search; the next `…` is looked for again only
+    // once passed, so the passage is read once for each.
+    let mut ellipsis = memchr::memmem::find(bytes, ELLIPSIS.as_bytes());
     std::iter::from_fn(move || {
-        while at < bytes.len() {
-            let i = at;
-            let (terminal, len) = match bytes[i] {
-                b'.' | b'!' | b'?' => (true, 1),
-                // `…` is E2 80 A6.
-                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA6) => {
-                    (true, 3)
-                }
-                _ => (false, 1),
+        loop {
+            let stop = memchr::memchr3(b'.', b'!', b'?', &bytes[at..]).map(|k| at + k);
+            if ellipsis.is_some_and(|e| e < at) {
+                ellipsis = memchr::memmem::find(&bytes[at..], ELLIPSIS.as_bytes()).map(|k| at + k);
+            }
+            let (i, len) = match (stop, ellipsis) {
+                (Some(s), Some(e)) if e < s => (e, ELLIPSIS.len()),
+                (Some(s), _) => (s, 1),
+                (None, Some(e)) => (e, ELLIPSIS.len()),
+                (None, None) => return None,
             };
             at = i + len;
-            if !terminal {
-                continue;
-            }
             let rest = &text[at..];
             let closing = rest
                 .char_indices()
@@ -300,7 +312,6 @@ fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
                 return Some(end);
             }
         }
-        None
     })
 }
 
@@ -308,15 +319,32 @@ fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
 /// between two of them (`ақыл-ой`, `don't` are one word), as [`word_end`] reads them.
 fn count_words(text: &str) -> usize {
     let mut count = 0;
+    each_word(text, |_, _| count += 1);
+    count
+}
+
+/// Calls `each` with the byte span of every word of `text`, in order (see [`count_words`]).
+fn each_word(text: &str, mut each: impl FnMut(usize, usize)) {
+    let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some((i, _)) = text[at..].char_indices().find(|&(_, c)| is_word_char(c)) {
-        count += 1;
-        at = word_end(text, at + i).max(at + i + 1);
-        while !text.is_char_boundary(at) {
-            at += 1;
+    while at < bytes.len() {
+        // ASCII, most text, is classified from its byte without decoding.
+        let b = bytes[at];
+        let (word, len) = if b < 0x80 {
+            (b.is_ascii_alphanumeric() || b == b'_', 1)
+        } else {
+            let c = char_at(text, at).expect("a character starts here");
+            (is_word_char(c), c.len_utf8())
+        };
+        if word {
+            // A word character is a word of at least itself.
+            let end = word_end(text, at);
+            each(at, end);
+            at = end;
+        } else {
+            at += len;
         }
     }
-    count
 }
 
 /// Buffers for the rules; one per thread, inside the matcher's scratch.
@@ -329,6 +357,15 @@ pub(super) struct RuleScratch {
     /// Byte spans of its sentences.
     sentences: Vec<(usize, usize)>,
     has_structure: bool,
+    /// Byte spans of its words, for counting the words between two spans.
+    words: Vec<(usize, usize)>,
+    has_words: bool,
+    /// Sentences a muting pattern matched.
+    muted: Vec<usize>,
+    /// The sets of the `near` pattern at hand.
+    sets: Vec<usize>,
+    /// The terms a `near` hit is made of.
+    chosen: Vec<(usize, usize)>,
 }
 
 impl RuleScratch {
@@ -339,6 +376,37 @@ impl RuleScratch {
         }
         self.code_hits.clear();
         self.has_structure = false;
+        self.has_words = false;
+    }
+
+    /// Finds the passage's words, once: rules compare many pairs of spans, and counting the
+    /// words between each pair anew read the same text again and again.
+    fn index_words(&mut self, passage: &str) {
+        if self.has_words {
+            return;
+        }
+        self.has_words = true;
+        self.words.clear();
+        let words = &mut self.words;
+        each_word(passage, |start, end| words.push((start, end)));
+    }
+
+    /// The number of words between two spans of `passage` that do not overlap, as
+    /// [`words_between`] counts them, from the words found by [`RuleScratch::index_words`].
+    fn words_between(&self, passage: &str, a: (usize, usize), b: (usize, usize)) -> usize {
+        debug_assert!(self.has_words);
+        let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+        if second.0 <= first.1 {
+            return 0;
+        }
+        let (from, to) = (first.1, second.0);
+        let before = self.words.partition_point(|&(start, _)| start < from);
+        if before > 0 && self.words[before - 1].1 > from {
+            // `from` lies inside a word: counted alone, its rest is a word of its own.
+            return words_between(passage, a, b);
+        }
+        // Elsewhere a scan from `from` sees the words the passage's scan does.
+        self.words.partition_point(|&(start, _)| start < to) - before
     }
 
     /// Works out the passage's sentences, once. (Words are counted only between the spans
@@ -379,7 +447,7 @@ impl RuleScratch {
         if self.sentence_of(a.0) != self.sentence_of(b.0) {
             return false;
         }
-        within.is_none_or(|w| words_between(passage, a, b) <= w as usize)
+        within.is_none_or(|w| self.words_between(passage, a, b) <= w as usize)
     }
 
     /// Hits of a `near` pattern: for each term of the first set, the closest term of every
@@ -393,7 +461,7 @@ impl RuleScratch {
         code: u32,
         pattern: PatternId,
     ) {
-        let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(sets.len());
+        let mut chosen = std::mem::take(&mut self.chosen);
         for k in 0..self.set_hits[sets[0]].len() {
             let first = self.set_hits[sets[0]][k];
             let sentence = self.sentence_of(first.0);
@@ -408,7 +476,7 @@ impl RuleScratch {
                         self.sentence_of(t.0) == sentence
                             && chosen.iter().all(|&c| !(t.0 < c.1 && c.0 < t.1))
                     })
-                    .min_by_key(|&t| words_between(passage, first, t));
+                    .min_by_key(|&t| self.words_between(passage, first, t));
                 match best {
                     Some(t) => chosen.push(t),
                     None => {
@@ -423,7 +491,7 @@ impl RuleScratch {
             chosen.sort_unstable();
             let between: usize = chosen
                 .windows(2)
-                .map(|w| words_between(passage, w[0], w[1]))
+                .map(|w| self.words_between(passage, w[0], w[1]))
                 .sum();
             if within.is_some_and(|w| between > w as usize) {
                 continue;
@@ -435,6 +503,7 @@ impl RuleScratch {
                 pattern,
             });
         }
+        self.chosen = chosen;
     }
 }
 
@@ -691,5 +760,162 @@ mod tests {
             ["Scientists", "учёные"]
         );
         assert!(coded(&m, "Scientists won the Nobel prize.").is_none());
+    }
+
+    mod invariants {
+        use super::super::{RuleScratch, count_words, sentence_ends, words_between};
+        use crate::matcher::stemmed::word_end;
+        use crate::text::is_word_char;
+        use proptest::prelude::*;
+
+        /// Sentence ends as the first, byte-by-byte reading found them: the oracle for the
+        /// vectorised search.
+        fn sentence_ends_byte_by_byte(text: &str) -> Vec<usize> {
+            let bytes = text.as_bytes();
+            let mut ends = Vec::new();
+            let mut at = 0;
+            while at < bytes.len() {
+                let (terminal, len) = match bytes[at] {
+                    b'.' | b'!' | b'?' => (true, 1),
+                    0xE2 if bytes.get(at + 1) == Some(&0x80)
+                        && bytes.get(at + 2) == Some(&0xA6) =>
+                    {
+                        (true, 3)
+                    }
+                    _ => (false, 1),
+                };
+                at += len;
+                if !terminal {
+                    continue;
+                }
+                let rest = &text[at..];
+                let closing = rest
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        !matches!(
+                            c,
+                            '"' | '\'' | '»' | '”' | '’' | ')' | ']' | '.' | '!' | '?'
+                        )
+                    })
+                    .map_or(rest.len(), |(k, _)| k);
+                let after = &rest[closing..];
+                let spaces = after
+                    .char_indices()
+                    .find(|&(_, c)| !c.is_whitespace())
+                    .map_or(after.len(), |(k, _)| k);
+                if spaces == 0 {
+                    continue;
+                }
+                let Some(next) = after[spaces..].chars().next() else {
+                    break;
+                };
+                if next.is_uppercase()
+                    || next.is_ascii_digit()
+                    || matches!(next, '«' | '“' | '"' | '(' | '-' | '–' | '—' | '•')
+                {
+                    at += closing + spaces;
+                    ends.push(at);
+                }
+            }
+            ends
+        }
+
+        /// Words counted character by character: the oracle for the byte-classified count.
+        fn count_words_char_by_char(text: &str) -> usize {
+            let mut count = 0;
+            let mut at = 0;
+            while let Some((i, _)) = text[at..].char_indices().find(|&(_, c)| is_word_char(c)) {
+                count += 1;
+                at = word_end(text, at + i).max(at + i + 1);
+                while !text.is_char_boundary(at) {
+                    at += 1;
+                }
+            }
+            count
+        }
+
+        const PIECES: &[&str] = &[
+            "Brain",
+            "drain",
+            "ақыл-ой",
+            "don't",
+            "it’s",
+            "т.е.",
+            "2023",
+            "г.",
+            "e.g.",
+            "x_y",
+            "Учёные",
+            "vs",
+            "-",
+            "'",
+            "’",
+            ".",
+            "!",
+            "?",
+            "…",
+            "...",
+            "»",
+            ")",
+            "«",
+            "“",
+            "\"",
+            " ",
+            "  ",
+            "\n",
+            "\u{a0}",
+            ", ",
+            "; ",
+            " — ",
+            "(",
+            "•",
+            "é",
+            "\u{301}",
+            "ǵ",
+        ];
+
+        fn text() -> impl Strategy<Value = String> {
+            prop::collection::vec(0..PIECES.len(), 0..60)
+                .prop_map(|parts| parts.into_iter().map(|k| PIECES[k]).collect())
+        }
+
+        proptest! {
+            #[test]
+            fn sentence_ends_agree_with_a_byte_by_byte_reading(text in text()) {
+                prop_assert_eq!(
+                    sentence_ends(&text).collect::<Vec<_>>(),
+                    sentence_ends_byte_by_byte(&text)
+                );
+            }
+
+            #[test]
+            fn word_counts_agree_with_a_char_by_char_reading(text in text()) {
+                prop_assert_eq!(count_words(&text), count_words_char_by_char(&text));
+            }
+
+            /// The passage's words indexed once count the words between any two spans as a
+            /// count of the text between them does.
+            #[test]
+            fn indexed_word_counts_agree_with_counting_between(
+                text in text(),
+                cuts in prop::collection::vec(any::<prop::sample::Index>(), 4),
+            ) {
+                let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+                let mut at: Vec<usize> = cuts.iter().map(|c| bounds[c.index(bounds.len())]).collect();
+                at.sort_unstable();
+                let (a, b) = ((at[0], at[1]), (at[2], at[3]));
+                let mut scratch = RuleScratch::default();
+                scratch.index_words(&text);
+                prop_assert_eq!(
+                    scratch.words_between(&text, a, b),
+                    words_between(&text, a, b),
+                    "{:?} {:?} {:?}", text, a, b
+                );
+                prop_assert_eq!(
+                    scratch.words_between(&text, b, a),
+                    words_between(&text, b, a)
+                );
+            }
+        }
     }
 }

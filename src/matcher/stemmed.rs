@@ -92,15 +92,32 @@ pub struct StemmedPhrase {
 /// The end of the word starting at `at`: word characters, joined by a hyphen or apostrophe
 /// between two of them (`ақыл-ой`, `don't`).
 pub(crate) fn word_end(s: &str, at: usize) -> usize {
+    let bytes = s.as_bytes();
     let mut end = at;
-    let mut chars = s[at..].char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let mut i = at;
+    while i < bytes.len() {
+        // Matching and word counting call this for every word they look at: ASCII, most
+        // text, is classified from its byte without decoding.
+        let b = bytes[i];
+        let (c, len) = if b < 0x80 {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                i += 1;
+                end = i;
+                continue;
+            }
+            (b as char, 1)
+        } else {
+            let c = char_at(s, i).expect("a character starts here");
+            (c, c.len_utf8())
+        };
         if is_word_char(c) {
-            end = at + i + c.len_utf8();
+            i += len;
+            end = i;
             continue;
         }
-        let joins = matches!(c, '-' | '\'' | '’') && end == at + i && end > at;
-        if joins && chars.peek().is_some_and(|&(_, next)| is_word_char(next)) {
+        let joins = matches!(c, '-' | '\'' | '’') && end == i && end > at;
+        if joins && char_at(s, i + len).is_some_and(is_word_char) {
+            i += len;
             continue;
         }
         break;
