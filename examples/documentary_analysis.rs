@@ -85,6 +85,9 @@ fn main() -> thematic::Result<()> {
 
     // 5. The files a researcher opens next.
     let written = analysis.write("out")?;
-    println!("\nWrote {} files to out/", written.len());
+    println!("\nWrote {} files to out/", written.files.len());
+    for (output, err) in &written.failed {
+        eprintln!("could not write {output}: {err}");
+    }
     Ok(())
 }

@@ -606,11 +606,22 @@ impl Coder {
 
     /// Codes every document of a corpus, in parallel, keeping corpus order.
     pub fn code_corpus(&self, corpus: &Corpus) -> Coding {
+        self.code_corpus_with(corpus, &|_| {})
+    }
+
+    /// Like [`Coder::code_corpus`], calling `progress` with each document once it is coded (from
+    /// any thread, in no set order): for showing how far a long run has come.
+    pub fn code_corpus_with(
+        &self,
+        corpus: &Corpus,
+        progress: &(dyn Fn(&Document) + Sync),
+    ) -> Coding {
         let coded: Vec<(DocumentSummary, Vec<CodedSegment>)> = corpus
             .documents()
             .par_iter()
             .map(|doc| {
                 let coding = self.code_document(doc);
+                progress(doc);
                 (
                     DocumentSummary {
                         id: doc.id.clone(),

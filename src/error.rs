@@ -86,6 +86,12 @@ impl Error {
         }
     }
 
+    /// Did the operating system refuse (a full disk, a read-only or vanished file system, no
+    /// permission), rather than the data being at fault?
+    pub fn is_os_error(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.raw_os_error().is_some())
+    }
+
     /// The file the error points at, when it points at one.
     pub fn path(&self) -> Option<&Path> {
         match self {

@@ -135,42 +135,95 @@ impl Analysis {
         }
     }
 
-    /// Writes the outputs into `dir`, atomically: [`export::OUTPUT_FILES`], the co-occurrence
-    /// matrix, one crosstab per field asked for, the workbook `results.xlsx` (a sheet per table,
-    /// see [`export::xlsx`]), the HTML report `report.html` (see [`report`]) and every table as
-    /// JSON (`tables.json`).
-    pub fn write(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-        let dir = dir.as_ref();
+    /// Writes the outputs into the results folder `dir`, all at once or not at all:
+    /// [`export::OUTPUT_FILES`], the co-occurrence matrix, one crosstab per field asked for, the
+    /// workbook `results.xlsx` (a sheet per table, see [`export::xlsx`]), the HTML report
+    /// `report.html` (see [`report`]) and every table as JSON (`tables.json`).
+    ///
+    /// The folder is replaced as a whole ([`export::OutputFolder`]): a killed run or a full disk
+    /// leaves the previous results untouched, and no file of an older run stays beside the new
+    /// ones. An output that cannot be made from the data (not the disk) does not stop the
+    /// others: it is listed in [`Written::failed`].
+    pub fn write(&self, dir: impl AsRef<Path>) -> Result<Written> {
+        let folder = export::OutputFolder::create(dir)?;
+        let (staging, target) = (folder.path().to_path_buf(), folder.target().to_path_buf());
+        let written = self.write_into(&staging)?;
+        folder.commit(&written.files)?;
+        Ok(written.moved(&staging, &target))
+    }
+
+    /// Writes the outputs of [`Analysis::write`] straight into `dir`, each file atomically
+    /// but not the set: for writing into an [`export::OutputFolder`] along with outputs of
+    /// one's own.
+    pub fn write_into(&self, dir: &Path) -> Result<Written> {
+        type Outcome = (&'static str, Result<Vec<PathBuf>>);
         // The workbook and the report are written by one thread while the others write the
         // excerpt files, the largest part.
-        let (tables, readable) = rayon::join(
+        let (mut outcomes, readable): (Vec<Outcome>, Vec<Outcome>) = rayon::join(
             || {
-                export::write_outputs(
-                    dir,
-                    &self.corpus,
-                    &self.codebook,
-                    &self.coding,
-                    &self.tables,
-                )
+                let tables = (
+                    "the tables and excerpts",
+                    export::write_outputs(
+                        dir,
+                        &self.corpus,
+                        &self.codebook,
+                        &self.coding,
+                        &self.tables,
+                    ),
+                );
+                let matrix = dir.join("cooccurrence_matrix.csv");
+                let matrix = (
+                    "cooccurrence_matrix.csv",
+                    export::write_atomic(&matrix, |w| {
+                        export::write_cooccurrence_matrix_csv(&self.tables, w)
+                    })
+                    .map(|()| vec![matrix]),
+                );
+                let mut outcomes = vec![tables, matrix];
+                for crosstab in &self.crosstabs {
+                    let path = dir.join(format!(
+                        "crosstab_{}.csv",
+                        export::file_safe(&crosstab.field)
+                    ));
+                    let result =
+                        export::write_atomic(&path, |w| export::write_crosstab_csv(crosstab, w));
+                    outcomes.push(("a crosstab", result.map(|()| vec![path])));
+                }
+                outcomes.push(("tables.json", self.write_json(dir)));
+                outcomes
             },
-            || self.write_readable(dir),
+            || {
+                let workbook = dir.join("results.xlsx");
+                let html = dir.join("report.html");
+                vec![
+                    (
+                        "results.xlsx",
+                        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))
+                            .map(|()| vec![workbook]),
+                    ),
+                    (
+                        "report.html",
+                        export::write_atomic(&html, |w| report::write_report(self, w))
+                            .map(|()| vec![html]),
+                    ),
+                ]
+            },
         );
-        let mut written = tables?;
-        let readable = readable?;
-        let matrix = dir.join("cooccurrence_matrix.csv");
-        export::write_atomic(&matrix, |w| {
-            export::write_cooccurrence_matrix_csv(&self.tables, w)
-        })?;
-        written.push(matrix);
-        for crosstab in &self.crosstabs {
-            let path = dir.join(format!(
-                "crosstab_{}.csv",
-                export::file_safe(&crosstab.field)
-            ));
-            export::write_atomic(&path, |w| export::write_crosstab_csv(crosstab, w))?;
-            written.push(path);
+        outcomes.extend(readable);
+        let mut written = Written::default();
+        for (name, outcome) in outcomes {
+            match outcome {
+                Ok(files) => written.files.extend(files),
+                // The disk itself failing (full, read-only, gone) fails the whole set.
+                Err(err) if err.is_os_error() => return Err(err),
+                Err(err) => written.failed.push((name.to_string(), err)),
+            }
         }
-        written.extend(readable);
+        Ok(written)
+    }
+
+    /// Every table as JSON: `tables.json`.
+    fn write_json(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         let json = dir.join("tables.json");
         export::write_atomic(&json, |w| {
             let value = serde_json::json!({
@@ -184,19 +237,29 @@ impl Analysis {
             serde_json::to_writer_pretty(&mut *w, &value)?;
             w.write_all(b"\n")
         })?;
-        written.push(json);
-        Ok(written)
+        Ok(vec![json])
     }
 }
 
-impl Analysis {
-    /// Writes the outputs made for people rather than programs: results.xlsx and report.html.
-    fn write_readable(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        let workbook = dir.join("results.xlsx");
-        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))?;
-        let html = dir.join("report.html");
-        export::write_atomic(&html, |w| report::write_report(self, w))?;
-        Ok(vec![workbook, html])
+/// What [`Analysis::write`] wrote, and the outputs it could not make.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// The files written, in the results folder.
+    pub files: Vec<PathBuf>,
+    /// The outputs that could not be made from the data (named as a user knows them), and why;
+    /// the other outputs were written all the same.
+    pub failed: Vec<(String, Error)>,
+}
+
+impl Written {
+    /// The same files, at their place in `to` rather than `from`.
+    fn moved(mut self, from: &Path, to: &Path) -> Written {
+        for file in &mut self.files {
+            if let Ok(inside) = file.strip_prefix(from) {
+                *file = to.join(inside);
+            }
+        }
+        self
     }
 }
 
@@ -275,10 +338,16 @@ impl AnalysisBuilder {
 
     /// Codes the corpus and computes the tables.
     pub fn run(self) -> Result<Analysis> {
+        self.run_with(&|_| {})
+    }
+
+    /// Like [`AnalysisBuilder::run`], calling `progress` with each document once it is coded
+    /// (from any thread, in no set order).
+    pub fn run_with(self, progress: &(dyn Fn(&Document) + Sync)) -> Result<Analysis> {
         let coder = Coder::new(&self.codebook)?
             .unit(self.unit)
             .roles(self.roles);
-        let mut coding = coder.code_corpus(&self.corpus);
+        let mut coding = coder.code_corpus_with(&self.corpus, progress);
         for (records, path) in self.manual {
             coding.add_records(records, &self.corpus, path.as_deref())?;
         }

@@ -324,6 +324,11 @@ fn the_workbook_has_a_sheet_per_table_with_the_csv_rows() {
         rows(&part("xl/worksheets/sheet1.xml")),
         csv_rows("frequencies.csv")
     );
+    // Shares are shown as percentages, as in the report, over the CSV's fractions.
+    assert!(
+        part("xl/styles.xml").contains("formatCode=\"0.0%\""),
+        "the share columns have a percent format"
+    );
     assert_eq!(
         rows(&part("xl/worksheets/sheet2.xml")),
         csv_rows("cooccurrence.csv")

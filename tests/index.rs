@@ -14,9 +14,18 @@ use crate::support::{codebook, corpus, stderr, stdout};
 /// A copy of the shipped corpus (its manifest, the papers and `official/`) in a temporary
 /// folder, to change at will.
 fn corpus_copy() -> tempfile::TempDir {
+    copy_of(&corpus())
+}
+
+/// A copy of a corpus folder without its hidden files: not the index that the README's own
+/// `index` and `search` examples leave in `corpus/.thematic/`.
+fn copy_of(corpus: &Path) -> tempfile::TempDir {
     fn copy(from: &Path, to: &Path) {
         for entry in fs::read_dir(from).unwrap() {
             let path = entry.unwrap().path();
+            if path.file_name().unwrap().to_string_lossy().starts_with('.') {
+                continue;
+            }
             let target = to.join(path.file_name().unwrap());
             if path.is_dir() {
                 fs::create_dir(&target).unwrap();
@@ -27,8 +36,19 @@ fn corpus_copy() -> tempfile::TempDir {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    copy(&corpus(), dir.path());
+    copy(corpus, dir.path());
     dir
+}
+
+#[test]
+fn a_corpus_copy_leaves_an_index_built_in_it_behind() {
+    let source = tempfile::tempdir().unwrap();
+    fs::write(source.path().join("a.txt"), "Brain drain.").unwrap();
+    fs::create_dir_all(source.path().join(".thematic/index")).unwrap();
+    fs::write(source.path().join(".thematic/index/meta.json"), "{}").unwrap();
+    let copy = copy_of(source.path());
+    assert!(copy.path().join("a.txt").is_file());
+    assert!(!copy.path().join(".thematic").exists());
 }
 
 fn update(index: &mut Index, dir: &Path, codebook: &Codebook) -> thematic::index::UpdateStats {

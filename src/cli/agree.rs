@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use thematic::Coding;
 use thematic::analysis::agreement::{Coverage, passage_agreement, segment_agreement};
 use thematic::coding::Origin;
-use thematic::{Codebook, Coding};
 
 use super::output::{aligns, table};
 use super::{AgreeArgs, CoverageArg, TableFormat};
@@ -19,7 +19,7 @@ fn csv_value(x: Option<f64>) -> String {
 }
 
 pub fn run(args: AgreeArgs) -> anyhow::Result<ExitCode> {
-    let codebook = Codebook::from_path(&args.codebook)?;
+    let codebook = super::load_codebook(args.codebook.as_deref())?;
     let corpus = super::open_corpus(&args.corpus)?;
     let unit = args.unit.into();
     let mut codings = Vec::new();

@@ -1,22 +1,26 @@
 //! `thematic analyze`: code a corpus, print the tables, write the outputs.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use thematic::analysis::{CooccurrenceUnit, TableOptions, Tables};
-use thematic::{Analysis, Codebook, Unit};
+use thematic::{Analysis, Unit};
 
 use super::AnalyzeArgs;
 use super::output::{Progress, aligns, table, thousands};
 
 pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     // A bad codebook stops the run before anything is read or written.
-    let codebook = Codebook::from_path(&args.input.codebook)?;
+    let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     let unit: Unit = args.input.unit.into();
+    // So does a results folder that cannot be replaced; a run killed from here on leaves the
+    // previous results as they were.
+    let folder = thematic::export::OutputFolder::create(&args.out)?;
     progress.update(|| format!("reading {}…", args.input.corpus.display()));
-    let corpus = super::open_corpus(&args.input.corpus)?;
+    let corpus = super::open_corpus_showing(&args.input.corpus, progress)?;
     if corpus.documents().is_empty() {
         progress.report_skipped(corpus.skipped(), corpus.ignored());
         bail!(
@@ -24,7 +28,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
             args.input.corpus.display()
         );
     }
-    progress.update(|| format!("coding {} documents…", corpus.documents().len()));
+    let counter = progress.counter("coded", Some(corpus.documents().len()));
     let started = Instant::now();
     let mut builder = Analysis::builder(corpus, codebook)
         .unit(unit)
@@ -39,7 +43,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     for field in &args.by {
         builder = builder.crosstab(field);
     }
-    let analysis = builder.run()?;
+    let analysis = builder.run_with(&|doc| counter.add(doc.len()))?;
     let elapsed = started.elapsed();
     progress.clear();
 
@@ -178,24 +182,63 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     out.flush()?;
     drop(out);
 
+    // The results folder is replaced as a whole; REFI-QDA files asked for inside it join the
+    // set, those elsewhere are written (each atomically) once the set is in place.
+    let staging = folder.path().to_path_buf();
+    let inside = |path: &Option<PathBuf>| -> (Option<PathBuf>, Option<PathBuf>) {
+        match path {
+            Some(p) if p.parent().is_some_and(|d| same_folder(d, &args.out)) => {
+                (Some(staging.join(p.file_name().unwrap_or_default())), None)
+            }
+            other => (None, other.clone()),
+        }
+    };
+    let ((qdc_in, qdc_out), (qdpx_in, qdpx_out)) = (inside(&args.qdc), inside(&args.qdpx));
     let mut written = analysis
-        .write(&args.out)
+        .write_into(&staging)
         .with_context(|| format!("writing the results into {}", args.out.display()))?;
-    written.extend(super::exchange::write_refi(
+    written.files.extend(super::exchange::write_refi(
         &analysis,
-        args.qdc.as_deref(),
-        args.qdpx.as_deref(),
+        qdc_in.as_deref(),
+        qdpx_in.as_deref(),
     )?);
-    let names: Vec<String> = written
+    folder
+        .commit(&written.files)
+        .with_context(|| format!("putting the results in place at {}", args.out.display()))?;
+    let mut names: Vec<String> = written
+        .files
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
+    for path in super::exchange::write_refi(&analysis, qdc_out.as_deref(), qdpx_out.as_deref())? {
+        names.push(path.display().to_string());
+    }
     progress.note(format_args!(
         "\nwrote {} ({} coded segments) to {}",
         names.join(", "),
         thousands(analysis.coding.segments.len()),
         args.out.display()
     ));
+    for (output, err) in &written.failed {
+        progress.note(format_args!("error: could not write {output}: {err}"));
+    }
     progress.report_skipped(analysis.corpus.skipped(), analysis.corpus.ignored());
-    Ok(ExitCode::SUCCESS)
+    Ok(if written.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Are `a` and `b` the same folder (`results` and `./results/` are)?
+fn same_folder(a: &Path, b: &Path) -> bool {
+    let a = if a.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        a
+    };
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.components().eq(b.components()),
+    }
 }

@@ -7,7 +7,6 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use thematic::analysis::summary::Summary;
@@ -15,7 +14,7 @@ use thematic::coding::{CountScratch, Counts, RecordWriter};
 use thematic::corpus::{Entry, Skipped, jsonl};
 use thematic::{Codebook, Coder, CorpusReader, Document};
 
-use super::output::Progress;
+use super::output::{Counter, Progress};
 use super::{CodeArgs, Format};
 
 /// One document to come: a file of the corpus, or a line of standard input.
@@ -89,7 +88,7 @@ impl Source {
 }
 
 pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
-    let codebook = Codebook::from_path(&args.input.codebook)?;
+    let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     let coder = Coder::new(&codebook)?
         .unit(args.input.unit.into())
         .roles(args.input.roles);
@@ -109,8 +108,7 @@ pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         source: &source,
         coder: &coder,
         codebook: &codebook,
-        progress,
-        done: AtomicUsize::new(0),
+        counter: progress.counter("coded", source.total()),
         skipped: problems,
     };
     let result = match args.format {
@@ -134,8 +132,7 @@ struct Job<'a> {
     source: &'a Source,
     coder: &'a Coder,
     codebook: &'a Codebook,
-    progress: &'a Progress,
-    done: AtomicUsize,
+    counter: Counter<'a>,
     skipped: Vec<Skipped>,
 }
 
@@ -144,12 +141,9 @@ impl Job<'_> {
         4 * rayon::current_num_threads()
     }
 
-    fn tick(&self) {
-        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        self.progress.update(|| match self.source.total() {
-            Some(total) => format!("coded {n}/{total} documents"),
-            None => format!("coded {n} documents"),
-        });
+    /// Counts a document of `bytes` bytes done (0 for one that could not be read).
+    fn tick(&self, bytes: usize) {
+        self.counter.add(bytes);
     }
 
     /// Coded-segment records, in input order.
@@ -182,7 +176,7 @@ impl Job<'_> {
                         _ => RecordWriter::new(&mut buffer).write_document(&doc, &coded.segments),
                     };
                     written.expect("writing to memory cannot fail");
-                    self.tick();
+                    self.tick(doc.len());
                     Ok(buffer)
                 })
                 .collect();
@@ -210,10 +204,15 @@ impl Job<'_> {
                     || (Counts::new(n), Vec::new(), CountScratch::default()),
                     |(mut counts, mut failed, mut scratch), item| {
                         match self.source.load(item) {
-                            Ok(doc) => self.coder.count_document(&doc, &mut counts, &mut scratch),
-                            Err(s) => failed.push(s),
+                            Ok(doc) => {
+                                self.coder.count_document(&doc, &mut counts, &mut scratch);
+                                self.tick(doc.len());
+                            }
+                            Err(s) => {
+                                failed.push(s);
+                                self.tick(0);
+                            }
                         }
-                        self.tick();
                         (counts, failed, scratch)
                     },
                 )
@@ -266,10 +265,15 @@ impl Job<'_> {
                     || (Summary::new(self.codebook, unit), Vec::new()),
                     |(mut summary, mut failed), item| {
                         match self.source.load(item) {
-                            Ok(doc) => summary.add(&doc, &self.coder.code_document(&doc)),
-                            Err(s) => failed.push(s),
+                            Ok(doc) => {
+                                summary.add(&doc, &self.coder.code_document(&doc));
+                                self.tick(doc.len());
+                            }
+                            Err(s) => {
+                                failed.push(s);
+                                self.tick(0);
+                            }
                         }
-                        self.tick();
                         (summary, failed)
                     },
                 )

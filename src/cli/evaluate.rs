@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use thematic::analysis::evaluate::{CodeEvaluation, MacroAverage, evaluate};
-use thematic::{Codebook, Coder, Coding};
+use thematic::{Coder, Coding};
 
 use super::output::{aligns, table};
 use super::{EvaluateArgs, TableFormat};
@@ -18,7 +18,7 @@ fn csv_value(x: Option<f64>) -> String {
 }
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let codebook = Codebook::from_path(&args.input.codebook)?;
+    let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     let corpus = super::open_corpus(&args.input.corpus)?;
     let unit = args.input.unit.into();
     let auto = Coder::new(&codebook)?
@@ -31,6 +31,17 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         &corpus,
         Some(&args.gold),
     )?;
+    let gold_is_top_level = !gold.segments.is_empty()
+        && gold.segments.iter().all(|s| !s.code.contains('/'))
+        && codebook.codes().iter().any(|c| c.depth() > 1);
+    if gold_is_top_level && !args.roll_up {
+        // Without roll-up a passage the codebook codes with a sub-code counts as missing its
+        // theme, and a gold of themes only scores far below what the codebook does.
+        eprintln!(
+            "note: {} codes top-level themes only; pass --roll-up so that the codebook's sub-codes count for their theme",
+            args.gold.display()
+        );
+    }
     let e = evaluate(&auto, &gold, &codebook, args.roll_up);
     let macro_row = |m: &MacroAverage| CodeEvaluation {
         code: "(macro average)".into(),

@@ -32,7 +32,7 @@ pub fn export(args: ExportArgs, progress: &Progress) -> anyhow::Result<ExitCode>
     if args.qdc.is_none() && args.qdpx.is_none() {
         bail!("nothing to export: give --qdc FILE, --qdpx FILE or both");
     }
-    let codebook = Codebook::from_path(&args.input.codebook)?;
+    let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     progress.update(|| format!("reading {}…", args.input.corpus.display()));
     let corpus = super::open_corpus(&args.input.corpus)?;
     let mut builder = Analysis::builder(corpus, codebook)

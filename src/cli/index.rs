@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use thematic::Pattern;
 use thematic::index::kwic::{Concordance, SortBy};
 use thematic::index::{Index, Search, UpdateStats};
-use thematic::{Codebook, Pattern};
 use unicode_width::UnicodeWidthStr;
 
 use super::output::{Progress, thousands};
@@ -19,7 +19,7 @@ fn updated_index(
     dir: Option<&std::path::Path>,
     progress: &Progress,
 ) -> anyhow::Result<(Index, UpdateStats, f64)> {
-    let codebook = Codebook::from_path(&input.codebook)?;
+    let codebook = super::load_codebook(input.codebook.as_deref())?;
     let mut reader = super::open_reader(&input.corpus)?;
     super::strict_check(reader.problems())?;
     let dir = dir.map_or_else(

@@ -73,6 +73,10 @@ struct Reading {
     /// (which stream as they read) end with exit status 1.
     #[arg(long, global = true, help_heading = "Reading")]
     strict: bool,
+    /// Follow symbolic links that lead out of the corpus folder (by default they are reported
+    /// and left out; links inside it are always followed).
+    #[arg(long, global = true, help_heading = "Reading")]
+    follow_symlinks: bool,
     /// Files larger than this many megabytes are reported and skipped.
     #[arg(long, global = true, default_value_t = thematic::corpus::DEFAULT_MAX_FILE_SIZE >> 20, value_name = "MB", help_heading = "Reading")]
     max_file_size: u64,
@@ -112,21 +116,54 @@ impl Reading {
 
 static READING: std::sync::OnceLock<Reading> = std::sync::OnceLock::new();
 
+/// The codebook asked for, or the shipped one: `codebooks/migration.toml` where it exists (so
+/// that edits to it count), else the copy built into thematic.
+fn load_codebook(path: Option<&std::path::Path>) -> thematic::Result<thematic::Codebook> {
+    match path {
+        Some(path) => thematic::Codebook::from_path(path),
+        None if std::path::Path::new(thematic::codebook::SHIPPED_PATH).is_file() => {
+            thematic::Codebook::from_path(thematic::codebook::SHIPPED_PATH)
+        }
+        None => Ok(thematic::Codebook::shipped()),
+    }
+}
+
 /// Opens a corpus with the reading options of the command line.
 fn open_reader(path: &std::path::Path) -> thematic::Result<thematic::CorpusReader> {
     let reading = READING
         .get()
         .expect("the reading options are set before any command runs");
-    Ok(
-        thematic::CorpusReader::with_loaders(path, reading.loaders())?
-            .max_file_size(reading.max_file_size.saturating_mul(1 << 20)),
-    )
+    if !path.exists() {
+        // The usual first mistake: running where there is no `corpus` folder.
+        return Err(thematic::Error::Corpus {
+            path: path.to_path_buf(),
+            message: "no such folder or file; pass the folder of your documents, as in `thematic analyze path/to/documents`"
+                .to_string(),
+        });
+    }
+    thematic::CorpusReader::builder()
+        .loaders(reading.loaders())
+        .max_file_size(reading.max_file_size.saturating_mul(1 << 20))
+        .follow_symlinks(reading.follow_symlinks)
+        .open(path)
 }
 
 /// Reads a whole corpus with the reading options of the command line; with `--strict`, any
 /// document that could not be read is an error.
 fn open_corpus(path: &std::path::Path) -> anyhow::Result<thematic::Corpus> {
     let corpus = open_reader(path)?.read_all();
+    strict_check(corpus.skipped())?;
+    Ok(corpus)
+}
+
+/// Like [`open_corpus`], showing documents and megabytes read, and the rate.
+fn open_corpus_showing(
+    path: &std::path::Path,
+    progress: &output::Progress,
+) -> anyhow::Result<thematic::Corpus> {
+    let reader = open_reader(path)?;
+    let counter = progress.counter("read", Some(reader.entries().len()));
+    let corpus = reader.read_all_with(&|doc| counter.add(doc.len()));
     strict_check(corpus.skipped())?;
     Ok(corpus)
 }
@@ -293,14 +330,10 @@ struct AgreeArgs {
     /// The corpus the codings refer to.
     #[arg(long, default_value = "corpus", value_name = "DIR")]
     corpus: PathBuf,
-    /// The codebook (its codes are listed even when nobody used them).
-    #[arg(
-        long,
-        short,
-        default_value = "codebooks/migration.toml",
-        value_name = "FILE"
-    )]
-    codebook: PathBuf,
+    /// The codebook (its codes are listed even when nobody used them); by default the shipped
+    /// one.
+    #[arg(long, short, value_name = "FILE")]
+    codebook: Option<PathBuf>,
     /// The unit rated.
     #[arg(long, short, default_value = "paragraph", value_enum)]
     unit: UnitArg,
@@ -422,14 +455,10 @@ struct Input {
     #[arg(default_value = "corpus")]
     corpus: PathBuf,
     /// The codebook: .toml, a quanteda .yaml / .json dictionary of code → phrases, a LIWC .dic,
-    /// or a REFI-QDA .qdc (codes only).
-    #[arg(
-        long,
-        short,
-        default_value = "codebooks/migration.toml",
-        value_name = "FILE"
-    )]
-    codebook: PathBuf,
+    /// or a REFI-QDA .qdc (codes only). By default the shipped codebook: codebooks/migration.toml
+    /// where that file exists, else the copy built into thematic.
+    #[arg(long, short, value_name = "FILE")]
+    codebook: Option<PathBuf>,
     /// The unit of coding.
     #[arg(long, short, default_value = "paragraph", value_enum)]
     unit: UnitArg,

@@ -3,10 +3,43 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use thematic::corpus::Skipped;
 use unicode_width::UnicodeWidthStr;
+
+/// Documents and megabytes done, and the rate, on the progress line: "coded 1,204/5,000
+/// documents · 312.5 MB · 41.2 MB/s".
+pub struct Counter<'a> {
+    progress: &'a Progress,
+    verb: &'static str,
+    total: Option<usize>,
+    started: Instant,
+    documents: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+impl Counter<'_> {
+    /// Counts one more document of `bytes` bytes, and shows the line.
+    pub fn add(&self, bytes: usize) {
+        let n = self.documents.fetch_add(1, Ordering::Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+        self.progress.update(|| {
+            let mb = bytes as f64 / 1e6;
+            let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+            let of = self
+                .total
+                .map_or_else(String::new, |t| format!("/{}", thousands(t)));
+            format!(
+                "{} {}{of} documents · {mb:.1} MB · {:.1} MB/s",
+                self.verb,
+                thousands(n),
+                mb / seconds
+            )
+        });
+    }
+}
 
 /// Progress and notices on stderr. Progress lines appear only when stderr is a terminal.
 pub struct Progress {
@@ -35,6 +68,18 @@ impl Progress {
         }
         *last = Some(Instant::now());
         eprint!("\r\x1b[K{}", message());
+    }
+
+    /// A counter of documents and bytes done, for progress lines with a rate.
+    pub fn counter(&self, verb: &'static str, total: Option<usize>) -> Counter<'_> {
+        Counter {
+            progress: self,
+            verb,
+            total,
+            started: Instant::now(),
+            documents: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+        }
     }
 
     /// Clears the progress line.

@@ -3,17 +3,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use thematic::Coder;
 use thematic::analysis::retrieve::Query;
 use thematic::analysis::{Incidence, OriginFilter};
 use thematic::text::CharIndex;
-use thematic::{Codebook, Coder};
 
 use super::{RetrieveArgs, RetrieveFormat};
 
 pub fn run(args: RetrieveArgs) -> anyhow::Result<ExitCode> {
     // Parse first: a malformed query needs no corpus to be reported.
     let query = Query::parse(&args.query)?;
-    let codebook = Codebook::from_path(&args.input.codebook)?;
+    let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     let corpus = super::open_corpus(&args.input.corpus)?;
     let mut coding = Coder::new(&codebook)?
         .unit(args.input.unit.into())

@@ -221,6 +221,11 @@ pub struct Codebook {
     path: Option<PathBuf>,
 }
 
+/// Where the shipped codebook lives in the repository (and what its messages call it).
+pub const SHIPPED_PATH: &str = "codebooks/migration.toml";
+/// The shipped codebook's text.
+const SHIPPED: &str = include_str!("../../codebooks/migration.toml");
+
 impl Codebook {
     /// Starts building a codebook in code.
     pub fn builder(name: impl Into<String>) -> CodebookBuilder {
@@ -265,6 +270,21 @@ impl Codebook {
         }?;
         codebook.path = Some(path.to_path_buf());
         Ok(codebook)
+    }
+
+    /// The codebook thematic ships (`codebooks/migration.toml`: intellectual and educational
+    /// migration policy in English, Russian, Kazakh and Ukrainian), compiled into the crate so
+    /// that it is at hand wherever a program runs.
+    ///
+    /// ```
+    /// let codebook = thematic::Codebook::shipped();
+    /// assert!(codebook.codes().iter().any(|c| &*c.id == "brain_drain"));
+    /// ```
+    pub fn shipped() -> Codebook {
+        let mut codebook = Codebook::from_toml(SHIPPED, Some(Path::new(SHIPPED_PATH)))
+            .expect("the shipped codebook is checked by the test suite");
+        codebook.path = Some(PathBuf::from(SHIPPED_PATH));
+        codebook
     }
 
     /// Parses a codebook in the TOML format; `path` is used in messages only.

@@ -25,7 +25,7 @@ pub mod pdf;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -285,17 +285,86 @@ pub struct CorpusReader {
 }
 
 impl CorpusReader {
-    /// Lists the documents of `path`, a folder (searched recursively; hidden files and folders,
-    /// such as `.thematic/`, are left out) or a single file, with the built-in loaders.
+    /// Lists the documents of `path`, a folder (searched recursively) or a single file, with
+    /// the built-in loaders and the default walking rules of [`CorpusReaderBuilder`].
     ///
     /// Fails only when `path` cannot be read at all or its manifest is invalid; problems with
     /// single files are kept for [`CorpusReader::problems`].
     pub fn open(path: impl AsRef<Path>) -> Result<CorpusReader> {
-        CorpusReader::with_loaders(path, Loaders::default())
+        CorpusReader::builder().open(path)
     }
 
     /// Like [`CorpusReader::open`], with a chosen set of loaders.
     pub fn with_loaders(path: impl AsRef<Path>, loaders: Loaders) -> Result<CorpusReader> {
+        CorpusReader::builder().loaders(loaders).open(path)
+    }
+
+    /// Configures how a corpus folder is walked and read.
+    pub fn builder() -> CorpusReaderBuilder {
+        CorpusReaderBuilder::default()
+    }
+}
+
+/// The name of the file that marks a folder as thematic's output: the walk of a corpus never
+/// enters such a folder, so results written inside a corpus are not read back as documents.
+pub const OUTPUT_MARKER: &str = ".thematic-output";
+
+/// The ignore file of thematic's own, read beside `.gitignore` and `.ignore` (same syntax).
+pub const IGNORE_FILE: &str = ".thematicignore";
+
+/// How a corpus folder is walked and read: which loaders read which files, how large a file may
+/// be, and whether symbolic links may lead out of the folder.
+///
+/// The walk leaves out hidden files and folders (such as `.thematic/`, where the index lives),
+/// folders holding thematic's results (marked by [`OUTPUT_MARKER`]) and whatever the
+/// `.gitignore`, `.ignore` and [`.thematicignore`](IGNORE_FILE) files inside the corpus folder
+/// exclude. Ignore files above the corpus folder do not count, so a corpus reads the same
+/// wherever it lies.
+///
+/// ```
+/// # fn main() -> thematic::Result<()> {
+/// let reader = thematic::CorpusReader::builder()
+///     .max_file_size(64 << 20)
+///     .follow_symlinks(false)
+///     .open("corpus")?;
+/// assert!(reader.entries().len() > 5);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+pub struct CorpusReaderBuilder {
+    loaders: Option<Loaders>,
+    max_file_size: Option<u64>,
+    follow_symlinks: bool,
+}
+
+impl CorpusReaderBuilder {
+    /// The loaders that read each file type (default: [`Loaders::default`]).
+    pub fn loaders(mut self, loaders: Loaders) -> CorpusReaderBuilder {
+        self.loaders = Some(loaders);
+        self
+    }
+
+    /// Refuses files larger than `bytes` (default [`DEFAULT_MAX_FILE_SIZE`]); see
+    /// [`CorpusReader::max_file_size`].
+    pub fn max_file_size(mut self, bytes: u64) -> CorpusReaderBuilder {
+        self.max_file_size = Some(bytes);
+        self
+    }
+
+    /// Follows symbolic links that lead out of the corpus folder (default: no). Links whose
+    /// target lies inside the folder are always followed; the others are reported, naming
+    /// the link and its target, and left out, so that a planted link cannot bring files from
+    /// elsewhere on the machine into a report.
+    pub fn follow_symlinks(mut self, yes: bool) -> CorpusReaderBuilder {
+        self.follow_symlinks = yes;
+        self
+    }
+
+    /// Lists the documents of `path`, a folder (searched recursively) or a single file.
+    ///
+    /// Fails only when `path` cannot be read at all or its manifest is invalid; problems with
+    /// single files are kept for [`CorpusReader::problems`].
+    pub fn open(self, path: impl AsRef<Path>) -> Result<CorpusReader> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         let mut reader = CorpusReader {
@@ -304,8 +373,8 @@ impl CorpusReader {
             entries: Vec::new(),
             problems: Vec::new(),
             ignored: Vec::new(),
-            loaders,
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            loaders: self.loaders.unwrap_or_default(),
+            max_file_size: self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         };
         if meta.is_file() {
             reader.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -334,48 +403,94 @@ impl CorpusReader {
         if manifest_path.is_file() {
             reader.manifest = Some(Manifest::from_path(&manifest_path)?);
         }
-        reader.discover(&manifest_path);
+        reader.discover(&manifest_path, self.follow_symlinks);
         Ok(reader)
     }
+}
 
-    fn discover(&mut self, manifest_path: &Path) {
-        let mut ids: HashMap<Arc<str>, String> = HashMap::new();
-        let walker = walkdir::WalkDir::new(&self.root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+/// A file found by the walk, before it has its id.
+struct Found {
+    path: PathBuf,
+    relative: String,
+    listed: Option<ManifestEntry>,
+}
+
+impl CorpusReader {
+    /// Walks the folder for documents (see [`CorpusReaderBuilder`] for what is left out).
+    fn discover(&mut self, manifest_path: &Path, follow_symlinks: bool) {
+        let root = self.root.clone();
+        // Canonical, so that a link's target can be compared with it; a root that cannot be
+        // resolved is reported by the walk itself.
+        let canonical_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        let left_out: Arc<Mutex<Vec<Skipped>>> = Arc::default();
+        let walker = {
+            let left_out = Arc::clone(&left_out);
+            ignore::WalkBuilder::new(&root)
+                .follow_links(true)
+                .hidden(true)
+                .parents(false)
+                .git_global(false)
+                .git_exclude(false)
+                .require_git(false)
+                .add_custom_ignore_filename(IGNORE_FILE)
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .filter_entry(move |e| {
+                    if e.depth() == 0 {
+                        return true;
+                    }
+                    if e.path_is_symlink()
+                        && !follow_symlinks
+                        && let Some(target) = leaves(&canonical_root, e.path())
+                    {
+                            let path = e.path().to_path_buf();
+                            lock(&left_out).push(Skipped {
+                                error: Error::Corpus {
+                                    path: path.clone(),
+                                    message: format!(
+                                        "symbolic link to {}, outside the corpus folder: not followed (pass --follow-symlinks, or CorpusReaderBuilder::follow_symlinks, to read it)",
+                                        target.display()
+                                    ),
+                                },
+                                path,
+                            });
+                            return false;
+                        }
+                    let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                    !(is_dir && e.path().join(OUTPUT_MARKER).is_file())
+                })
+                .build()
+        };
+        let mut found = Vec::new();
         for item in walker {
             let item = match item {
                 Ok(item) => item,
                 Err(err) => {
-                    let path = err.path().unwrap_or(&self.root).to_path_buf();
-                    let message = match err.loop_ancestor() {
-                        Some(a) => format!("symbolic link loop back to {}", a.display()),
-                        None => err.to_string(),
-                    };
+                    let path = error_path(&err).unwrap_or(&root).to_path_buf();
                     self.problems.push(Skipped {
                         error: Error::Corpus {
                             path: path.clone(),
-                            message,
+                            message: walk_error_message(&err),
                         },
                         path,
                     });
                     continue;
                 }
             };
-            if !item.file_type().is_file() || item.path() == manifest_path {
+            if !item.file_type().is_some_and(|t| t.is_file()) || item.path() == manifest_path {
                 continue;
             }
-            let path = item.path().to_path_buf();
+            let path = item.into_path();
             if self.loaders.for_path(&path).is_none() {
-                if !item.file_name().to_string_lossy().ends_with(SIDECAR_SUFFIX) {
+                let is_sidecar = path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().ends_with(SIDECAR_SUFFIX));
+                if !is_sidecar {
                     self.ignored.push(path);
                 }
                 continue;
             }
             let relative = path
-                .strip_prefix(&self.root)
+                .strip_prefix(&root)
                 .unwrap_or(&path)
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
@@ -386,37 +501,20 @@ impl CorpusReader {
                 .as_ref()
                 .and_then(|m| m.entry(&relative))
                 .cloned();
-            let id: Arc<str> = listed
-                .as_ref()
-                .and_then(|m| m.id.clone())
-                .unwrap_or_else(|| id_from_relative(&relative))
-                .into();
-            if let Some(first) = ids.get(&id) {
-                self.problems.push(Skipped {
-                    error: Error::Document {
-                        path: path.clone(),
-                        message: format!(
-                            "document id {id:?} is already used by {first}; rename the file or give it an id in {MANIFEST_FILE}"
-                        ),
-                    },
-                    path,
-                });
-                continue;
-            }
-            ids.insert(id.clone(), relative.clone());
-            self.entries.push(Entry {
+            found.push(Found {
                 path,
                 relative,
-                id,
-                manifest: listed,
+                listed,
             });
         }
+        self.problems.append(&mut lock(&left_out));
+        self.assign_ids(found);
         if let Some(manifest) = &self.manifest {
             for listed in &manifest.documents {
                 if !self.entries.iter().any(|e| e.relative == listed.file) {
                     let path = self.root.join(&listed.file);
                     let message = if path.is_file() {
-                        "listed in corpus.toml but not a readable document (unsupported type, or hidden)"
+                        "listed in corpus.toml but not a readable document (unsupported type, hidden or ignored)"
                     } else {
                         "listed in corpus.toml but not found"
                     };
@@ -429,6 +527,49 @@ impl CorpusReader {
                     });
                 }
             }
+        }
+    }
+
+    /// Gives each file its document id: the manifest's, else its path without the extension
+    /// — or with it, when two files differ only by extension (`x.pdf` beside `x.docx` are the
+    /// documents `x.pdf` and `x.docx`).
+    fn assign_ids(&mut self, found: Vec<Found>) {
+        let mut by_stem: HashMap<String, usize> = HashMap::new();
+        for f in found.iter().filter(|f| manifest_id(f).is_none()) {
+            *by_stem.entry(id_from_relative(&f.relative)).or_default() += 1;
+        }
+        let mut ids: HashMap<Arc<str>, String> = HashMap::new();
+        for f in found {
+            let id: Arc<str> = match manifest_id(&f) {
+                Some(id) => id.into(),
+                None => {
+                    let stem = id_from_relative(&f.relative);
+                    if by_stem[&stem] > 1 {
+                        f.relative.as_str().into()
+                    } else {
+                        stem.into()
+                    }
+                }
+            };
+            if let Some(first) = ids.get(&id) {
+                self.problems.push(Skipped {
+                    error: Error::Document {
+                        path: f.path.clone(),
+                        message: format!(
+                            "document id {id:?} is already used by {first}; rename the file or give it an id in {MANIFEST_FILE}"
+                        ),
+                    },
+                    path: f.path,
+                });
+                continue;
+            }
+            ids.insert(id.clone(), f.relative.clone());
+            self.entries.push(Entry {
+                path: f.path,
+                relative: f.relative,
+                id,
+                manifest: f.listed,
+            });
         }
     }
 
@@ -544,10 +685,22 @@ impl CorpusReader {
 
     /// Reads every document, in parallel, keeping path order.
     pub fn read_all(self) -> Corpus {
+        self.read_all_with(&|_| {})
+    }
+
+    /// Like [`CorpusReader::read_all`], calling `progress` with each document read (from any
+    /// thread, in no set order): for showing how far a long read has come.
+    pub fn read_all_with(self, progress: &(dyn Fn(&Document) + Sync)) -> Corpus {
         let results: Vec<_> = self
             .entries
             .par_iter()
-            .map(|entry| (entry.path.clone(), self.read(entry)))
+            .map(|entry| {
+                let read = self.read(entry);
+                if let Ok(doc) = &read {
+                    progress(doc);
+                }
+                (entry.path.clone(), read)
+            })
             .collect();
         let mut documents = Vec::with_capacity(results.len());
         let mut skipped = self.problems;
@@ -589,6 +742,48 @@ fn sidecar_path(path: &Path) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!("{stem}{SIDECAR_SUFFIX}"))
+}
+
+/// The id the manifest gives a found file, if any.
+fn manifest_id(found: &Found) -> Option<String> {
+    found.listed.as_ref().and_then(|m| m.id.clone())
+}
+
+/// A lock the walk's filter shares; a panic while holding it cannot leave half a record.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Where a symbolic link that leads out of `canonical_root` points; `None` when its target lies
+/// inside (or cannot be resolved, which the walk then reports).
+fn leaves(canonical_root: &Path, link: &Path) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(link).ok()?;
+    (!target.starts_with(canonical_root)).then_some(target)
+}
+
+/// The file or folder a walk error is about.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// A walk error in words, without repeating the path it is reported with.
+fn walk_error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop back to {}", ancestor.display())
+        }
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            walk_error_message(err)
+        }
+        other => other.to_string(),
+    }
 }
 
 /// A document id from a path inside the corpus: the path without its extension.

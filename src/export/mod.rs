@@ -5,7 +5,10 @@
 //! when complete, so a reader never sees half a file and a failed run leaves the previous
 //! output intact.
 
+mod folder;
 pub mod xlsx;
+
+pub use folder::OutputFolder;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
@@ -45,8 +48,9 @@ impl AtomicFile {
             _ => Path::new("."),
         };
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        remove_dead_temporaries(dir);
         let temp = tempfile::Builder::new()
-            .prefix(".thematic-")
+            .prefix(&format!(".thematic-{}-", std::process::id()))
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
@@ -77,6 +81,39 @@ impl AtomicFile {
         temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         Ok(())
     }
+}
+
+/// Removes the temporary files that killed runs left in `dir`: their names carry the process
+/// id of their writer, and that process is gone. Never fails: cleaning is not worth failing
+/// the write at hand.
+fn remove_dead_temporaries(dir: &Path) {
+    #[cfg(unix)]
+    {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let Some(rest) = name.strip_prefix(".thematic-") else {
+                continue;
+            };
+            if !name.ends_with(".tmp") {
+                continue;
+            }
+            let pid = rest.split('-').next().and_then(|p| p.parse::<i32>().ok());
+            let dead = pid
+                .and_then(rustix::process::Pid::from_raw)
+                .is_some_and(|pid| {
+                    rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
+                });
+            if dead {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 impl Write for AtomicFile {
@@ -464,5 +501,23 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "first");
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "the temporary file is removed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temporaries_of_dead_writers_are_removed_and_a_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = child.id();
+        child.wait().unwrap();
+        let dead = dir.path().join(format!(".thematic-{dead_pid}-Ab12Cd.tmp"));
+        let live = dir
+            .path()
+            .join(format!(".thematic-{}-Zz99Yy.tmp", std::process::id()));
+        fs::write(&dead, "half an excerpt file").unwrap();
+        fs::write(&live, "being written").unwrap();
+        write_atomic(&dir.path().join("out.csv"), |w| w.write_all(b"x")).unwrap();
+        assert!(!dead.exists(), "a dead writer's temporary is removed");
+        assert!(live.exists(), "a live writer's temporary is kept");
     }
 }

@@ -17,6 +17,8 @@ use crate::Analysis;
 const MAX_CELL_CHARS: usize = 32_767;
 /// Excel's limit on the rows of one sheet.
 const MAX_ROWS: usize = 1_048_576;
+/// Excel's limit on the columns of one sheet.
+const MAX_COLUMNS: usize = 16_384;
 /// Excel's limit on the length of a sheet name.
 const MAX_SHEET_NAME: usize = 31;
 /// At most this many coded segments go into the Excerpts sheet: a sheet is for reading and
@@ -101,9 +103,13 @@ fn csv_rows(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<
 }
 
 /// Codes down, documents across, passages in the cells; a document's column is headed by its
-/// title (its id when it has none).
+/// title (its id when it has none). A corpus of more documents than a sheet has columns is laid
+/// out the other way: documents down, codes across.
 fn code_matrix(analysis: &Analysis) -> Vec<Vec<String>> {
     let documents = analysis.corpus.documents();
+    if documents.len() + 2 > MAX_COLUMNS {
+        return document_matrix(analysis);
+    }
     let column: HashMap<&str, usize> = documents
         .iter()
         .enumerate()
@@ -137,22 +143,86 @@ fn code_matrix(analysis: &Analysis) -> Vec<Vec<String>> {
     rows
 }
 
+/// Documents down, codes across: the code matrix of a corpus too wide to lay out codes down.
+fn document_matrix(analysis: &Analysis) -> Vec<Vec<String>> {
+    let codes: HashMap<&str, usize> = analysis
+        .tables
+        .frequencies
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (&*f.code, i))
+        .collect();
+    let mut cells: HashMap<&str, Vec<usize>> = HashMap::new();
+    for cell in &analysis.tables.by_document {
+        if let Some(&i) = codes.get(&*cell.code) {
+            cells
+                .entry(&*cell.doc)
+                .or_insert_with(|| vec![0; codes.len()])[i] = cell.passages;
+        }
+    }
+    let mut header = vec!["document".to_string(), "title".to_string()];
+    header.extend(
+        analysis
+            .tables
+            .frequencies
+            .iter()
+            .map(|f| f.code.to_string()),
+    );
+    let mut rows = vec![header];
+    for d in analysis.corpus.documents() {
+        let mut row = vec![d.id.to_string(), d.metadata.title.clone()];
+        match cells.get(&*d.id) {
+            Some(counts) => row.extend(counts.iter().map(usize::to_string)),
+            None => row.extend(std::iter::repeat_n("0".to_string(), codes.len())),
+        }
+        rows.push(row);
+    }
+    rows
+}
+
 fn fill(sheet: &mut Worksheet, name: &str, rows: &[Vec<String>]) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
     let bold = Format::new().set_bold();
-    let columns = rows.first().map_or(0, Vec::len);
+    let wide = rows.first().map_or(0, Vec::len);
+    // A table wider than a sheet keeps its first columns and says, in the last, where the
+    // rest is: a capped sheet clearly labelled beats no workbook at all.
+    let columns = wide.min(MAX_COLUMNS - 1);
+    // Shares are fractions in the CSV files (for programs) and percentages for people, as
+    // the report shows them: the same number, formatted.
+    let percent = Format::new().set_num_format("0.0%");
+    let is_share: Vec<bool> = rows.first().map_or_else(Vec::new, |header| {
+        header
+            .iter()
+            .map(|h| h == "share" || h.ends_with("_share"))
+            .collect()
+    });
     let shown = rows.len().min(MAX_ROWS - 1);
     for (r, row) in rows[..shown].iter().enumerate() {
-        for (c, value) in row.iter().enumerate() {
+        for (c, value) in row.iter().take(columns).enumerate() {
             let (r, c) = (r as u32, c as u16);
             if r == 0 {
                 sheet.write_string_with_format(r, c, value, &bold)?;
             } else if let Some(number) = as_number(value) {
-                sheet.write_number(r, c, number)?;
+                if is_share.get(c as usize) == Some(&true) {
+                    sheet.write_number_with_format(r, c, number, &percent)?;
+                } else {
+                    sheet.write_number(r, c, number)?;
+                }
             } else {
                 sheet.write_string(r, c, fit_cell(value))?;
             }
         }
+    }
+    if columns < wide {
+        sheet.write_string_with_format(
+            0,
+            columns as u16,
+            format!(
+                "… {} more columns than a sheet holds: see the CSV file",
+                wide - columns
+            ),
+            &bold,
+        )?;
     }
     if shown < rows.len() {
         sheet.write_string(
@@ -263,6 +333,38 @@ mod tests {
             long.chars().count() <= 31 && !long.contains(['/', ':', '*', '?', '[', ']']),
             "{long}"
         );
+    }
+
+    #[test]
+    fn a_corpus_wider_than_a_sheet_is_laid_out_documents_down() {
+        use crate::{Codebook, Corpus, Document, Unit};
+        let documents: Vec<Document> = (0..MAX_COLUMNS)
+            .map(|i| Document::new(format!("d{i}"), "The brain drain continues."))
+            .collect();
+        let codebook = Codebook::from_toml(
+            "[codebook]\nname = \"t\"\n[[code]]\nid = \"bd\"\nlabel = \"Brain drain\"\npatterns = [\"brain drain\"]\n",
+            None,
+        )
+        .unwrap();
+        let analysis =
+            crate::Analysis::run(Corpus::from_documents(documents), codebook, Unit::Paragraph)
+                .unwrap();
+        let matrix = code_matrix(&analysis);
+        assert_eq!(matrix.len(), MAX_COLUMNS + 1, "a row per document");
+        assert_eq!(matrix[0], ["document", "title", "bd"]);
+        assert_eq!(matrix[1][2], "1");
+        let mut bytes = Vec::new();
+        write_workbook(&analysis, &mut bytes).expect("the workbook fits");
+    }
+
+    #[test]
+    fn a_table_wider_than_a_sheet_is_capped_with_a_note() {
+        let mut workbook = Workbook::new();
+        let row: Vec<String> = (0..MAX_COLUMNS + 10).map(|c| c.to_string()).collect();
+        fill(workbook.add_worksheet(), "wide", &[row.clone(), row]).unwrap();
+        workbook
+            .save_to_buffer()
+            .expect("a capped sheet is a valid workbook");
     }
 
     #[test]
