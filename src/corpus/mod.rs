@@ -22,6 +22,7 @@ pub mod manifest;
 mod markdown;
 mod normalize;
 pub mod pdf;
+mod utf16;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
