@@ -57,7 +57,7 @@ pub enum Error {
     #[error("{0}")]
     Coding(Box<Diagnostic>),
     /// A document cannot be used, for a reason other than I/O or encoding.
-    #[error("{}: {message}", path.display())]
+    #[error("{}: {}", path.display(), clip(message))]
     Document {
         /// The document at fault.
         path: PathBuf,
@@ -65,7 +65,7 @@ pub enum Error {
         message: String,
     },
     /// A corpus folder cannot be used.
-    #[error("{}: {message}", path.display())]
+    #[error("{}: {}", path.display(), clip(message))]
     Corpus {
         /// The folder at fault.
         path: PathBuf,
@@ -75,6 +75,27 @@ pub enum Error {
     /// A request made through the library API is invalid (an unknown code, an empty span, …).
     #[error("{0}")]
     Invalid(String),
+    /// Reading or writing failed where no file is known: an [`std::io::Error`] turned into
+    /// this error by `?`, as in a program of your own that links the library. Prefer
+    /// [`Error::io`], which names the file.
+    ///
+    /// ```
+    /// use std::io::Write;
+    ///
+    /// fn save(folder: &std::path::Path) -> thematic::Result<()> {
+    ///     let mut file = std::fs::File::create(folder.join("memo.txt"))?;
+    ///     file.write_all(b"Brain drain grows.")?;
+    ///     Ok(())
+    /// }
+    /// # let folder = tempfile::tempdir().unwrap();
+    /// save(folder.path())?;
+    /// let err = save(&folder.path().join("no such folder")).unwrap_err();
+    /// assert!(matches!(err, thematic::Error::IoWithoutPath(_)));
+    /// assert!(err.to_string().starts_with("I/O error: "));
+    /// # Ok::<(), thematic::Error>(())
+    /// ```
+    #[error("I/O error: {0}")]
+    IoWithoutPath(#[from] std::io::Error),
 }
 
 impl Error {
@@ -100,7 +121,7 @@ impl Error {
             | Error::Document { path, .. }
             | Error::Corpus { path, .. } => Some(path),
             Error::Codebook(d) | Error::Manifest(d) | Error::Coding(d) => d.path.as_deref(),
-            Error::Invalid(_) => None,
+            Error::Invalid(_) | Error::IoWithoutPath(_) => None,
         }
     }
 }
@@ -170,6 +191,79 @@ impl Location {
     }
 }
 
+/// The most characters a line of a message shows: parsers put what they found into their
+/// messages (`unknown field `…``), and what they found may be 50,000 brackets.
+const MAX_MESSAGE_LINE_CHARS: usize = 300;
+
+/// How many characters a shortened line keeps from its end, where parsers put what they expected.
+const MESSAGE_TAIL_CHARS: usize = 80;
+
+/// `text` with each line longer than [`MAX_MESSAGE_LINE_CHARS`] cut in the middle (` … `).
+pub(crate) fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.lines().all(|l| l.len() <= MAX_MESSAGE_LINE_CHARS) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let clipped: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let count = line.chars().count();
+            if count <= MAX_MESSAGE_LINE_CHARS {
+                return line.to_string();
+            }
+            let head: String = line
+                .chars()
+                .take(MAX_MESSAGE_LINE_CHARS - MESSAGE_TAIL_CHARS)
+                .collect();
+            let tail: String = line.chars().skip(count - MESSAGE_TAIL_CHARS).collect();
+            format!("{head} … {tail}")
+        })
+        .collect();
+    std::borrow::Cow::Owned(clipped.join("\n"))
+}
+
+/// The most characters of a source line a message quotes: a minified JSON file or a file with
+/// classic Mac line ends is one long line, which must not flood the terminal.
+const MAX_QUOTED_CHARS: usize = 120;
+
+/// How many characters before the fault a shortened quotation keeps, for context.
+const CONTEXT_BEFORE_FAULT: usize = 40;
+
+impl Location {
+    /// The line as quoted: at most [`MAX_QUOTED_CHARS`] characters around the fault, cut ends
+    /// marked `…`, control characters other than tab shown as `�` (a stray carriage return
+    /// would otherwise move the cursor); with the column and underline width within it.
+    fn shown(&self) -> (String, usize, usize) {
+        let chars: Vec<char> = self.line_text.chars().collect();
+        let visible = |c: char| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        };
+        let fault = self.column.saturating_sub(1).min(chars.len());
+        if chars.len() <= MAX_QUOTED_CHARS {
+            let width = self.width.min(chars.len().saturating_sub(fault)).max(1);
+            return (chars.into_iter().map(visible).collect(), fault + 1, width);
+        }
+        let start = fault
+            .saturating_sub(CONTEXT_BEFORE_FAULT)
+            .min(chars.len() - MAX_QUOTED_CHARS);
+        let end = start + MAX_QUOTED_CHARS;
+        let mut shown = String::new();
+        if start > 0 {
+            shown.push('…');
+        }
+        shown.extend(chars[start..end].iter().copied().map(visible));
+        if end < chars.len() {
+            shown.push('…');
+        }
+        let column = fault - start + 1 + usize::from(start > 0);
+        let width = self.width.min(end.saturating_sub(fault)).max(1);
+        (shown, column, width)
+    }
+}
+
 impl Diagnostic {
     /// A diagnostic with a message only.
     pub fn new(message: impl Into<String>) -> Diagnostic {
@@ -202,7 +296,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", clip(&self.message))?;
         let path = self
             .path
             .as_ref()
@@ -213,19 +307,20 @@ impl fmt::Display for Diagnostic {
                 let pad = " ".repeat(gutter);
                 write!(f, "\n{pad}--> {path}:{}:{}", loc.line, loc.column)?;
                 write!(f, "\n{pad} |")?;
-                write!(f, "\n{} | {}", loc.line, loc.line_text)?;
-                let lead: String = loc
-                    .line_text
+                let (shown, column, width) = loc.shown();
+                write!(f, "\n{} | {shown}", loc.line)?;
+                let lead: String = shown
                     .chars()
-                    .take(loc.column - 1)
+                    .take(column - 1)
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                write!(f, "\n{pad} | {lead}{}", "^".repeat(loc.width))?;
+                write!(f, "\n{pad} | {lead}{}", "^".repeat(width))?;
             }
             None if self.path.is_some() => write!(f, "\n  --> {path}")?,
             None => {}
         }
         if let Some(note) = &self.note {
+            let note = clip(note);
             let mut lines = note.lines();
             if let Some(first) = lines.next() {
                 write!(f, "\n  = {first}")?;
@@ -256,6 +351,50 @@ mod tests {
         let loc = Location::from_span(src, at..at + 4);
         assert_eq!((loc.line, loc.column, loc.width), (2, 7, 4));
         assert_eq!(loc.line_text, "код = 'x('");
+    }
+
+    #[test]
+    fn long_lines_are_quoted_around_the_fault_only() {
+        let line = format!("{}BAD{}", "a".repeat(5_000), "z".repeat(5_000));
+        let at = line.find("BAD").unwrap();
+        let d = Diagnostic::new("bad")
+            .with_path(Some(Path::new("one-line.json")))
+            .with_span(&line, Some(at..at + 3));
+        let shown = d.to_string();
+        assert!(shown.len() < 2 * MAX_QUOTED_CHARS * 4, "{shown}");
+        let quoted = shown.lines().nth(3).unwrap();
+        let marks = shown.lines().nth(4).unwrap();
+        assert!(
+            quoted.starts_with("1 | …a") && quoted.ends_with("z…"),
+            "{quoted}"
+        );
+        let column = marks.find('^').unwrap();
+        assert_eq!(
+            &quoted[quoted.char_indices().nth(column).unwrap().0..][..3],
+            "BAD"
+        );
+        assert!(marks.ends_with(" ^^^"), "{marks}");
+    }
+
+    #[test]
+    fn long_messages_are_cut_in_the_middle() {
+        let found = "[".repeat(50_000);
+        let d = Diagnostic::new(format!("unknown field `{found}`, expected `id`"));
+        let shown = d.to_string();
+        assert!(shown.len() < 2 * MAX_MESSAGE_LINE_CHARS, "{shown}");
+        assert!(shown.starts_with("unknown field `[[[") && shown.ends_with("[[`, expected `id`"));
+        let e = Error::Document {
+            path: "x.docx".into(),
+            message: found,
+        };
+        assert!(e.to_string().len() < 2 * MAX_MESSAGE_LINE_CHARS);
+    }
+
+    #[test]
+    fn control_characters_are_not_echoed() {
+        let src = "%\r1 a\r%\rword 9";
+        let d = Diagnostic::new("bad").with_span(src, Some(0..1));
+        assert!(!d.to_string().contains('\r'), "{d}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn shipped_analysis() -> Analysis {
 
 /// Validates `xml` against a schema of `../shared/refi-qda` with xmllint; says so and returns
 /// if either is missing.
-fn validate(xml: &Path, schema: &str) {
+pub(crate) fn validate(xml: &Path, schema: &str) {
     let Some(shared) = support::shared() else {
         return;
     };
@@ -48,7 +48,7 @@ fn validate(xml: &Path, schema: &str) {
 }
 
 /// Entry `name` of zip archive `archive`.
-fn unzip(archive: &Path, name: &str) -> Vec<u8> {
+pub(crate) fn unzip(archive: &Path, name: &str) -> Vec<u8> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(archive).unwrap()).unwrap();
     let mut bytes = Vec::new();
     zip.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();

@@ -5,6 +5,7 @@
 mod agreement;
 mod analysis;
 mod cli;
+mod hostile_parsers;
 mod hostile_runs;
 mod index;
 mod ingest;

@@ -10,6 +10,9 @@
 //! ```
 //!
 //! Operators are case-insensitive; `A NOT B` means A and not B; a code is its full path.
+//! Parentheses and `NOT`s may nest [`MAX_QUERY_NESTING`] deep, and a query may join at most
+//! [`MAX_QUERY_OPERATORS`] factors with `AND`, `OR`, `NOT` or `NEAR/n`: the query is read and
+//! evaluated by recursion, and a hostile query must not exhaust the stack.
 //!
 //! ```
 //! use thematic::analysis::retrieve::Query;
@@ -21,6 +24,13 @@
 use crate::error::{Diagnostic, Error, Result};
 
 use super::{Incidence, PassageSet};
+
+/// How deep parentheses and `NOT`s may nest in a query.
+pub const MAX_QUERY_NESTING: usize = 64;
+
+/// How many binary operators (`AND`, `OR`, `NOT`, `NEAR/n`) a query may hold: each one deepens
+/// the tree that evaluation walks.
+pub const MAX_QUERY_OPERATORS: usize = 1_000;
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +115,10 @@ struct Parser<'a> {
     source: &'a str,
     tokens: Vec<(Token, usize, usize)>,
     pos: usize,
+    /// Parentheses and `NOT`s open around the factor being read.
+    nesting: usize,
+    /// Binary operators read so far.
+    operators: usize,
 }
 
 impl Parser<'_> {
@@ -120,10 +134,37 @@ impl Parser<'_> {
         fail(self.source, at, len, message.to_string())
     }
 
+    /// Counts the binary operator at the current token, refusing one too many.
+    fn operator(&mut self) -> Result<()> {
+        self.operators += 1;
+        self.advance_within(self.operators <= MAX_QUERY_OPERATORS, || {
+            format!(
+                "the query has more than {MAX_QUERY_OPERATORS} operators (AND, OR, NOT, NEAR/n); split it into several queries"
+            )
+        })
+    }
+
+    /// Enters a parenthesis or a `NOT` at the current token, refusing to nest too deep.
+    fn enter(&mut self) -> Result<()> {
+        self.nesting += 1;
+        self.advance_within(self.nesting <= MAX_QUERY_NESTING, || {
+            format!("parentheses and NOTs nest more than {MAX_QUERY_NESTING} deep here")
+        })
+    }
+
+    /// Moves past the current token if the query is `within` its limits, else fails there.
+    fn advance_within(&mut self, within: bool, problem: impl FnOnce() -> String) -> Result<()> {
+        if !within {
+            return Err(self.error_here(&problem()));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
     fn query(&mut self) -> Result<Node> {
         let mut node = self.term()?;
         while self.peek() == Some(&Token::Or) {
-            self.pos += 1;
+            self.operator()?;
             node = Node::Or(Box::new(node), Box::new(self.term()?));
         }
         Ok(node)
@@ -134,16 +175,16 @@ impl Parser<'_> {
         loop {
             match self.peek() {
                 Some(Token::And) => {
-                    self.pos += 1;
+                    self.operator()?;
                     // `A AND NOT B` reads naturally; NOT binds to the factor.
                     node = Node::And(Box::new(node), Box::new(self.factor()?));
                 }
                 Some(Token::Not) => {
-                    self.pos += 1;
+                    self.operator()?;
                     node = Node::AndNot(Box::new(node), Box::new(self.factor()?));
                 }
                 Some(&Token::Near(n)) => {
-                    self.pos += 1;
+                    self.operator()?;
                     node = Node::Near(Box::new(node), Box::new(self.factor()?), n);
                 }
                 _ => return Ok(node),
@@ -158,16 +199,19 @@ impl Parser<'_> {
                 Ok(Node::Code(code, at))
             }
             Some((Token::Not, _, _)) => {
-                self.pos += 1;
-                Ok(Node::Not(Box::new(self.factor()?)))
+                self.enter()?;
+                let inner = self.factor()?;
+                self.nesting -= 1;
+                Ok(Node::Not(Box::new(inner)))
             }
             Some((Token::Open, _, _)) => {
-                self.pos += 1;
+                self.enter()?;
                 let inner = self.query()?;
                 if self.peek() != Some(&Token::Close) {
                     return Err(self.error_here("expected `)`"));
                 }
                 self.pos += 1;
+                self.nesting -= 1;
                 Ok(inner)
             }
             _ => Err(self.error_here("expected a code, NOT or `(`")),
@@ -182,6 +226,8 @@ impl Query {
             source,
             tokens: tokenize(source)?,
             pos: 0,
+            nesting: 0,
+            operators: 0,
         };
         let root = parser.query()?;
         if parser.pos < parser.tokens.len() {
@@ -284,6 +330,31 @@ mod tests {
         assert_eq!(run("a NEAR/1 b"), [0, 1, 5]);
         assert_eq!(run("b NEAR/2 a"), [0, 3, 4]);
         assert_eq!(run("a AND NOT b"), run("a NOT b"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_pointing_at_the_parenthesis_not_a_stack_overflow() {
+        let deep = format!("{}a{}", "(".repeat(30_000), ")".repeat(30_000));
+        let err = Query::parse(&deep).unwrap_err().to_string();
+        assert!(
+            err.contains("nest more than 64 deep")
+                && err.contains(&format!("query:1:{}", MAX_QUERY_NESTING + 1))
+                && err.contains('^'),
+            "{err}"
+        );
+        assert!(
+            err.len() < 1_000,
+            "the query is quoted around the fault only"
+        );
+        let nots = format!("{}a", "NOT ".repeat(30_000));
+        let err = Query::parse(&nots).unwrap_err().to_string();
+        assert!(err.contains("nest more than 64 deep"), "{err}");
+        let chain = vec!["a"; 30_000].join(" OR ");
+        let err = Query::parse(&chain).unwrap_err().to_string();
+        assert!(err.contains("more than 1000 operators"), "{err}");
+        let fine = format!("{}a{}", "(".repeat(64), ")".repeat(64));
+        assert_eq!(run(&fine), run("a"));
+        assert!(Query::parse(&vec!["a"; 1_001].join(" OR ")).is_ok());
     }
 
     #[test]

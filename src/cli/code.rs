@@ -25,7 +25,8 @@ enum Item<'a> {
 
 /// Where documents come from.
 enum Source {
-    Corpus(CorpusReader),
+    // Boxed: the reader (with its manifest) dwarfs the other variant.
+    Corpus(Box<CorpusReader>),
     Stdin,
 }
 
@@ -100,7 +101,7 @@ pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         let mut reader = super::open_reader(&args.input.corpus)?;
         problems = reader.take_problems();
         ignored = reader.ignored().to_vec();
-        Source::Corpus(reader)
+        Source::Corpus(Box::new(reader))
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -133,6 +133,9 @@ fn import_project(file: &Path, out: &Path, progress: &Progress) -> anyhow::Resul
         thematic::export::write_atomic(&path, |w| w.write_all(doc.text.as_bytes()))?;
         manifest.push_str(&manifest_entry(&file_name, doc));
     }
+    for group in &project.groups {
+        manifest.push_str(&manifest_group(group));
+    }
     thematic::export::write_atomic(&corpus_dir.join("corpus.toml"), |w| {
         w.write_all(manifest.as_bytes())
     })?;
@@ -203,6 +206,10 @@ fn manifest_entry(file: &str, doc: &thematic::Document) -> String {
         quoted(&doc.id)
     );
     let mut line = |key: &str, value: String| entry.push_str(&format!("{key} = {value}\n"));
+    if doc.text.is_empty() {
+        // The project held no text for it (a bare MAXQDA .qde): keep the document, empty.
+        line("no_text", "true".to_string());
+    }
     if !m.title.is_empty() {
         line("title", quoted(&m.title));
     }
@@ -244,6 +251,17 @@ fn manifest_entry(file: &str, doc: &thematic::Document) -> String {
             .collect();
         line("fields", format!("{{ {} }}", fields.join(", ")));
     }
+    entry
+}
+
+/// One `[[group]]` of the imported corpus's manifest: a set of documents of the project.
+fn manifest_group(group: &thematic::corpus::DocumentGroup) -> String {
+    let mut entry = format!("\n[[group]]\nname = {}\n", quoted(&group.name));
+    if let Some(description) = &group.description {
+        entry.push_str(&format!("description = {}\n", quoted(description)));
+    }
+    let documents: Vec<String> = group.documents.iter().map(|d| quoted(d)).collect();
+    entry.push_str(&format!("documents = [{}]\n", documents.join(", ")));
     entry
 }
 

@@ -207,16 +207,21 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
 /// are left out; both are listed in the codebook's
 /// description so the conversion hides nothing.
 pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> {
+    let source_lines = split_lines(source.trim_start_matches('\u{feff}'));
     let fail = |message: String, line: usize, column: usize| {
         let mut d = Diagnostic::new(format!("invalid LIWC dictionary: {message}")).with_path(path);
-        d.location = Some(Location::from_line_column(source, line, column));
+        d.location = Some(Location {
+            line,
+            column,
+            line_text: source_lines
+                .get(line.wrapping_sub(1))
+                .copied()
+                .unwrap_or_default()
+                .to_string(),
+            width: 1,
+        });
         Error::Codebook(Box::new(d))
     };
-    let source_lines: Vec<&str> = source
-        .trim_start_matches('\u{feff}')
-        .split('\n')
-        .map(|l| l.trim_end_matches('\r'))
-        .collect();
     let mut lines = source_lines
         .iter()
         .enumerate()
@@ -242,26 +247,32 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
             closed = true;
             break;
         }
-        let mut fields = line.split_whitespace();
-        let (Some(number), Some(name)) = (fields.next(), fields.next()) else {
+        let Some((number, name)) = split_category(line) else {
             return Err(fail("a category line is `NUMBER NAME`".into(), n, 1));
         };
         if !number.chars().all(|c| c.is_ascii_digit()) {
             return Err(fail(
                 format!(
-                    "category number {number:?} is not a number (is the `%` line that closes the category list missing?)"
+                    "category number {} is not a number (is the `%` line that closes the category list missing?)",
+                    short(number)
                 ),
                 n,
                 1,
             ));
         }
-        let id = name.replace('/', "_");
+        // An id is written in queries and on the command line, where spaces would split it;
+        // the label keeps the name as written.
+        let id = name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("_")
+            .replace('/', "_");
         if categories.contains_key(number.trim_start_matches('0')) {
             return Err(fail(format!("category {number} is defined twice"), n, 1));
         }
         if codes.iter().any(|c| *c.id == *id) {
             return Err(fail(
-                format!("category name {name:?} is used twice"),
+                format!("category name {} is used twice", short(name)),
                 n,
                 column_of(line, name),
             ));
@@ -299,7 +310,9 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
             let Some(&index) = categories.get(token.trim_start_matches('0')) else {
                 return Err(fail(
                     format!(
-                        "entry {word:?} names category {token}, which the list above does not define"
+                        "entry {} names category {}, which the list above does not define",
+                        short(word),
+                        cut(token)
                     ),
                     n,
                     column_of(line, token),
@@ -342,6 +355,65 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
         codes,
         path,
     )
+}
+
+/// The most characters of a word or name a message repeats.
+const MAX_ECHOED_CHARS: usize = 40;
+
+/// `text` for a message, cut short (`…`) if long: the whole line is quoted below the message.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_ECHOED_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// `text` in quotes for a message, cut short if long.
+fn short(text: &str) -> String {
+    format!("{:?}", cut(text))
+}
+
+/// The lines of a file with any line ends: LF, CRLF, or CR alone, as classic Mac OS wrote them
+/// (the Moral Foundations Dictionary 2.0 was first published so).
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                i += 1;
+                start = i;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    lines.push(&text[start..]);
+    lines
+}
+
+/// A category line's number and name. The name is the rest of the line, spaces and all
+/// (`12 A category`); where tabs split the rest into several fields, it is the last, as
+/// quanteda reads it.
+fn split_category(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let (number, rest) = line.split_once(char::is_whitespace)?;
+    let name = rest
+        .split('\t')
+        .map(str::trim)
+        .rfind(|field| !field.is_empty())?;
+    Some((number, name))
 }
 
 /// An entry line's word (or phrase) and the category fields after it: split at the first tab
@@ -451,6 +523,53 @@ mod tests {
         let description = cb.description.as_deref().unwrap();
         assert!(description.contains("line 9 \"like\""), "{description}");
         assert!(description.contains("line 10 \"*\""), "{description}");
+    }
+
+    #[test]
+    fn liwc_reads_classic_mac_line_ends_and_names_with_spaces() {
+        for ending in ["\r", "\r\n", "\n"] {
+            let dic = [
+                "%",
+                "01\tcare.virtue",
+                "02 A category",
+                "%",
+                "safe*\t01",
+                "kind of\t02 01",
+                "",
+            ]
+            .join(ending);
+            let cb = parse_liwc(&dic, Some(Path::new("mfd2.dic"))).unwrap();
+            let codes: Vec<(&str, &str)> = cb
+                .codes()
+                .iter()
+                .map(|c| (&*c.id, c.label.as_str()))
+                .collect();
+            assert_eq!(
+                codes,
+                [("care.virtue", "care.virtue"), ("A_category", "A category")],
+                "{ending:?}"
+            );
+            assert_eq!(cb.codes()[0].patterns.len(), 2);
+            assert_eq!(cb.codes()[1].patterns[0].text, "kind of");
+        }
+    }
+
+    #[test]
+    fn liwc_errors_quote_the_offending_line_only() {
+        let mut dic = String::from("%\r1\tcare\r%\r");
+        for i in 0..2_000 {
+            dic.push_str(&format!("word{i}\t1\r"));
+        }
+        dic.push_str("harm\t7\r");
+        let err = parse_liwc(&dic, Some(Path::new("mfd2.dic")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mfd2.dic:2004:"), "{err}");
+        assert!(err.contains("2004 | harm\t7\n"), "{err}");
+        assert!(!err.contains("word1") && err.len() < 400, "{err}");
+        let long = format!("%\r1\t{}\r%\r{}\t9\r", "c", "w".repeat(10_000));
+        let err = parse_liwc(&long, None).unwrap_err().to_string();
+        assert!(err.len() < 600 && err.contains('…'), "{err}");
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub struct Code {
     /// Evidence threshold: the code applies to a passage with at least this many hits, or one
     /// hit of a [strong](Pattern::strong) pattern. 1 by default.
     pub min_hits: u32,
+    /// Can passages be coded with it? A code that is not (REFI-QDA's `isCodable="false"`) only
+    /// heads its sub-codes, and may have no patterns. True by default.
+    pub codable: bool,
 }
 
 impl Code {
@@ -81,6 +84,7 @@ impl Code {
             examples: Vec::new(),
             counterexamples: Vec::new(),
             min_hits: 1,
+            codable: true,
         }
     }
 
@@ -126,6 +130,47 @@ impl Code {
     /// Is this code `ancestor` itself or below it?
     pub fn is_within(&self, ancestor: &str) -> bool {
         is_within(&self.id, ancestor)
+    }
+}
+
+/// A named group of codes: a REFI-QDA `<Set>` of codes (MAXQDA's code sets, ATLAS.ti's code
+/// groups), kept so that a codebook read from another tool is written back with its groups.
+///
+/// ```
+/// use thematic::{Codebook, Code};
+/// use thematic::codebook::CodeGroup;
+/// let codebook = Codebook::builder("Demo")
+///     .code(Code::new("brain_drain", "Brain drain"))
+///     .code(Code::new("return", "Return"))
+///     .group(CodeGroup::new("Flows").code("brain_drain").code("return"))
+///     .build()?;
+/// assert_eq!(codebook.groups()[0].codes.len(), 2);
+/// # Ok::<(), thematic::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeGroup {
+    /// The group's name, unique in the codebook.
+    pub name: String,
+    /// What the group is for.
+    pub description: Option<String>,
+    /// The ids of its codes, each a code of the codebook.
+    pub codes: Vec<Arc<str>>,
+}
+
+impl CodeGroup {
+    /// An empty group.
+    pub fn new(name: impl Into<String>) -> CodeGroup {
+        CodeGroup {
+            name: name.into(),
+            description: None,
+            codes: Vec::new(),
+        }
+    }
+
+    /// Adds the code with id `id`.
+    pub fn code(mut self, id: impl Into<Arc<str>>) -> CodeGroup {
+        self.codes.push(id.into());
+        self
     }
 }
 
@@ -215,6 +260,7 @@ pub struct Codebook {
     pub mute: Vec<Pattern>,
     sets: Vec<ConceptSet>,
     codes: Vec<Code>,
+    groups: Vec<CodeGroup>,
     #[serde(skip)]
     index: HashMap<Arc<str>, usize>,
     #[serde(skip)]
@@ -237,26 +283,45 @@ impl Codebook {
             mute: Vec::new(),
             sets: Vec::new(),
             codes: Vec::new(),
+            groups: Vec::new(),
         }
     }
 
     /// Reads a codebook file: `.toml` in the full format, `.json`, `.yaml` or `.yml` as a plain
     /// dictionary (quanteda's shape), `.dic` as a LIWC dictionary, `.qdc` as a REFI-QDA
     /// codebook (codes and definitions, no patterns).
+    ///
+    /// A file that defines no codes is an error naming it: coding with it would find nothing
+    /// and say nothing. (The parsers of text, [`Codebook::from_toml`] and the like, accept one,
+    /// as a codebook being written.)
     pub fn from_path(path: impl AsRef<Path>) -> Result<Codebook> {
         let path = path.as_ref();
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("qdc"))
-        {
-            return crate::refi::read_codebook(path);
-        }
-        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
-        let mut codebook = match ext.as_deref() {
+        let codebook = if ext.as_deref() == Some("qdc") {
+            crate::refi::read_codebook(path)?
+        } else {
+            Codebook::parse_file(path, ext.as_deref())?
+        };
+        let how = match ext.as_deref() {
+            Some("toml") => "add a [[code]] table with an `id` and `patterns` for each theme",
+            Some("dic") => {
+                "list the categories, one `NUMBER NAME` a line, between the two `%` lines"
+            }
+            Some("qdc") => "its <Codes> holds no <Code>: export the codebook again with its codes",
+            _ => {
+                "a dictionary maps each code to its list of phrases: {\"brain_drain\": [\"brain drain\"]}"
+            }
+        };
+        require_codes(codebook, path, how)
+    }
+
+    /// Reads a codebook file in one of the text formats, by its extension.
+    fn parse_file(path: &Path, ext: Option<&str>) -> Result<Codebook> {
+        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut codebook = match ext {
             Some("toml") => toml::parse(&source, Some(path)),
             Some("json") => dictionary::parse_json(&source, Some(path)),
             Some("yaml" | "yml") => dictionary::parse_yaml(&source, Some(path)),
@@ -328,6 +393,11 @@ impl Codebook {
         &self.sets
     }
 
+    /// The groups of codes, in codebook order.
+    pub fn groups(&self) -> &[CodeGroup] {
+        &self.groups
+    }
+
     /// The concept set named `id`.
     pub fn concept_set(&self, id: &str) -> Option<&ConceptSet> {
         self.sets.iter().find(|s| &*s.id == id)
@@ -380,6 +450,7 @@ pub struct CodebookBuilder {
     mute: Vec<Pattern>,
     sets: Vec<ConceptSet>,
     codes: Vec<Code>,
+    groups: Vec<CodeGroup>,
 }
 
 impl CodebookBuilder {
@@ -419,6 +490,12 @@ impl CodebookBuilder {
         self
     }
 
+    /// Adds a group of codes; its codes must be in the codebook.
+    pub fn group(mut self, group: CodeGroup) -> CodebookBuilder {
+        self.groups.push(group);
+        self
+    }
+
     /// Validates and returns the codebook.
     pub fn build(self) -> Result<Codebook> {
         let codebook = Codebook {
@@ -430,6 +507,7 @@ impl CodebookBuilder {
             mute: self.mute,
             sets: Vec::new(),
             codes: Vec::new(),
+            groups: Vec::new(),
             index: HashMap::new(),
             path: None,
         };
@@ -440,6 +518,9 @@ impl CodebookBuilder {
         }
         for code in self.codes {
             codebook.push_code(code).map_err(invalid)?;
+        }
+        for group in self.groups {
+            codebook.push_group(group).map_err(invalid)?;
         }
         for (what, patterns) in [
             ("codebook-wide negative pattern", &codebook.negative),
@@ -543,10 +624,50 @@ impl Codebook {
         if code.min_hits == 0 {
             return Err(format!("code `{}`: min_hits must be at least 1", code.id));
         }
+        if !code.codable && !code.patterns.is_empty() {
+            return Err(format!(
+                "code `{}` is not codable (codable = false), so it may have no patterns: give them to its sub-codes",
+                code.id
+            ));
+        }
         self.index.insert(code.id.clone(), self.codes.len());
         self.codes.push(code);
         Ok(())
     }
+}
+
+impl Codebook {
+    /// Appends a group of codes after checking its name is new and its codes exist; the reason
+    /// on failure is one line.
+    pub(crate) fn push_group(&mut self, group: CodeGroup) -> std::result::Result<(), String> {
+        if group.name.trim().is_empty() {
+            return Err("a group of codes needs a name".to_string());
+        }
+        if self.groups.iter().any(|g| g.name == group.name) {
+            return Err(format!("group {:?} is defined twice", group.name));
+        }
+        if let Some(unknown) = group.codes.iter().find(|id| self.code(id).is_none()) {
+            return Err(format!(
+                "group {:?} names code `{unknown}`, which the codebook does not define",
+                group.name
+            ));
+        }
+        self.groups.push(group);
+        Ok(())
+    }
+}
+
+/// Refuses a codebook read from a file that defines no codes. `how` tells how the file's
+/// format defines them.
+fn require_codes(codebook: Codebook, path: &Path, how: &str) -> Result<Codebook> {
+    if !codebook.codes.is_empty() {
+        return Ok(codebook);
+    }
+    Err(Error::Codebook(Box::new(
+        Diagnostic::new("invalid codebook: it defines no codes")
+            .with_path(Some(path))
+            .with_note(how),
+    )))
 }
 
 /// Checks a code path: non-empty `/`-separated segments without surrounding whitespace or
@@ -626,6 +747,30 @@ mod tests {
         assert_eq!(c.depth(), 1);
         assert!(c.is_within("brain_drain") && !c.is_within("brain"));
         assert!(is_within("a", "a") && !is_within("ab", "a"));
+    }
+
+    #[test]
+    fn a_codebook_file_without_codes_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        // Every format's empty file: see the hostile suite. Concept sets alone are no codes.
+        for (name, source) in [
+            (
+                "sets-only.toml",
+                "[codebook]\nname = \"s\"\n[[set]]\nid = \"s\"\nen = [\"scientist\"]\n",
+            ),
+            ("empty.dic", "%\n%\n"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, source).unwrap();
+            let err = Codebook::from_path(&path).unwrap_err().to_string();
+            assert!(
+                err.starts_with("invalid codebook: it defines no codes")
+                    && err.contains(&format!("--> {}", path.display()))
+                    && err.contains("\n  = "),
+                "{err}"
+            );
+        }
+        assert!(Codebook::from_toml("[codebook]\nname = \"draft\"\n", None).is_ok());
     }
 
     #[test]

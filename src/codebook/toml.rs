@@ -48,6 +48,16 @@
 //! min_hits = 2                              # evidence: two hits, or one of a strong pattern
 //! examples = ["Kazakhstan has faced significant brain drain."]
 //! counterexamples = ["The drains were blocked."]
+//!
+//! [[code]]
+//! id = "drivers"
+//! codable = false                           # a heading of sub-codes only (REFI-QDA isCodable)
+//!
+//! # Groups of codes (REFI-QDA code sets), kept for the tools a codebook goes back to.
+//! [[group]]
+//! name = "Outflows"
+//! description = "Codes of people leaving."
+//! codes = ["brain_drain", "drivers"]
 //! ```
 //!
 //! A bare string is a phrase, or a glob if it contains `*` or `?`. A table takes exactly one of
@@ -92,6 +102,17 @@ struct RawCodebook {
     set: Vec<RawSet>,
     #[serde(default)]
     code: Vec<RawCode>,
+    #[serde(default)]
+    group: Vec<RawGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: Spanned<String>,
+    description: Option<String>,
+    #[serde(default)]
+    codes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +166,7 @@ struct RawCode {
     #[serde(default)]
     counterexamples: Vec<String>,
     min_hits: Option<Spanned<u32>>,
+    codable: Option<bool>,
 }
 
 /// One item of a `patterns` or `negative` list: a bare string or a table, possibly holding
@@ -327,6 +349,7 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
         mute: Vec::new(),
         sets: Vec::new(),
         codes: Vec::new(),
+        groups: Vec::new(),
         index: Default::default(),
         path: None,
     };
@@ -442,6 +465,7 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
             examples: raw_code.examples,
             counterexamples: raw_code.counterexamples,
             min_hits: raw_code.min_hits.as_ref().map_or(1, |m| *m.get_ref()),
+            codable: raw_code.codable.unwrap_or(true),
             id,
         };
         let min_hits_span = raw_code.min_hits.as_ref().map(Spanned::span);
@@ -455,6 +479,17 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
             };
             fail(format!("invalid codebook: {problem}"), span, None)
         })?;
+    }
+    for raw_group in raw.group {
+        let span = raw_group.name.span();
+        let group = super::CodeGroup {
+            name: raw_group.name.into_inner(),
+            description: raw_group.description,
+            codes: raw_group.codes.into_iter().map(Arc::from).collect(),
+        };
+        codebook
+            .push_group(group)
+            .map_err(|problem| fail(format!("invalid codebook: {problem}"), Some(span), None))?;
     }
     Ok(codebook)
 }
@@ -510,6 +545,16 @@ pub fn to_string(codebook: &Codebook) -> String {
         if code.min_hits != 1 {
             out.push_str(&format!("min_hits = {}\n", code.min_hits));
         }
+        if !code.codable {
+            out.push_str("codable = false\n");
+        }
+    }
+    for group in codebook.groups() {
+        out.push_str("\n[[group]]\n");
+        field(&mut out, "name", Some(&group.name));
+        field(&mut out, "description", group.description.as_deref());
+        let codes: Vec<String> = group.codes.iter().map(|c| c.to_string()).collect();
+        strings(&mut out, "codes", &codes);
     }
     out
 }
@@ -814,5 +859,40 @@ patterns = [{ regex = 'push\s+factors?', note = "plural too" }]
         let written = to_string(&codebook);
         let read = parse(&written, None).unwrap_or_else(|e| panic!("{e}\n{written}"));
         assert_eq!(read.codes(), codebook.codes());
+    }
+
+    #[test]
+    fn headings_that_code_nothing_and_groups_of_codes_round_trip() {
+        let mut heading = Code::new("drivers", "Drivers");
+        heading.codable = false;
+        let codebook = Codebook::builder("T")
+            .code(heading)
+            .code(Code::new("drivers/push", "Push").pattern(Pattern::phrase("push")))
+            .group(
+                crate::codebook::CodeGroup::new("Outflows")
+                    .code("drivers")
+                    .code("drivers/push"),
+            )
+            .build()
+            .unwrap();
+        let written = to_string(&codebook);
+        assert!(written.contains("codable = false"), "{written}");
+        let read = parse(&written, None).unwrap_or_else(|e| panic!("{e}\n{written}"));
+        assert_eq!(read.codes(), codebook.codes());
+        assert_eq!(read.groups(), codebook.groups());
+        let err = parse(
+            &written.replace("\"drivers/push\",\n]", "\"nope\",\n]"),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("names code `nope`"), "{err}");
+        let err = parse(
+            "[codebook]\nname = \"x\"\n[[code]]\nid = \"a\"\ncodable = false\npatterns = [\"a\"]\n",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not codable"), "{err}");
     }
 }

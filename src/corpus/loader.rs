@@ -88,8 +88,8 @@ fn not_utf8(path: &Path, bytes: &[u8], err: std::str::Utf8Error) -> Error {
     }
 }
 
-/// Decodes text that is either UTF-8 or in a legacy encoding, returning the encoding's name
-/// when it was not UTF-8.
+/// Decodes text that is UTF-8, UTF-16 (with a byte-order mark, or without one when its zero
+/// bytes show it) or in a legacy encoding, returning the encoding's name when it was not UTF-8.
 ///
 /// A file whose non-ASCII bytes mostly form valid UTF-8 sequences is UTF-8 with a fault, and is
 /// reported as such (with the offset of the fault) rather than misread as Windows-1252; a file
@@ -106,8 +106,11 @@ fn not_utf8(path: &Path, bytes: &[u8], err: std::str::Utf8Error) -> Error {
 /// # Ok::<(), thematic::Error>(())
 /// ```
 pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<(String, Option<String>)> {
+    if let Some((text, encoding)) = super::utf16::decode_if_utf16(path, &bytes)? {
+        return Ok((text, Some(encoding)));
+    }
     let err = match String::from_utf8(bytes) {
-        Ok(text) => return Ok((text, None)),
+        Ok(text) => return Ok((super::utf16::refuse_nul(path, text)?, None)),
         Err(err) => err,
     };
     let utf8_error = err.utf8_error();

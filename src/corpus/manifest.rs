@@ -20,6 +20,16 @@
 //! [[document]]
 //! file = "archive/decree_1998.txt"
 //! encoding = "koi8-r"                 # when detection guesses wrong: decode with this
+//!
+//! [[document]]
+//! file = "scan.txt"
+//! no_text = true                      # an empty file is this document, kept for its metadata
+//!
+//! # Groups of documents (REFI-QDA document sets), kept for the tools a project goes back to.
+//! [[group]]
+//! name = "Journal articles"
+//! description = "The peer-reviewed papers."
+//! documents = ["narymbaeva2024", "archive/decree_1998"]
 //! ```
 //!
 //! Metadata given here takes precedence over a sidecar file (`decree_1998.meta.toml`, the same
@@ -50,6 +60,21 @@ pub struct Manifest {
     pub description: Option<String>,
     /// One entry per listed document, in file order.
     pub documents: Vec<ManifestEntry>,
+    /// The groups of documents, in file order.
+    pub groups: Vec<DocumentGroup>,
+}
+
+/// A named group of documents: a REFI-QDA `<Set>` of sources (MAXQDA's document sets,
+/// ATLAS.ti's document groups), kept so that a project read from another tool is written back
+/// with its groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentGroup {
+    /// The group's name, unique in the corpus.
+    pub name: String,
+    /// What the group is for.
+    pub description: Option<String>,
+    /// The ids of its documents.
+    pub documents: Vec<String>,
 }
 
 /// One `[[document]]` of the manifest.
@@ -63,6 +88,9 @@ pub struct ManifestEntry {
     pub metadata: Metadata,
     /// 1-based line of the entry's `file` key, for messages.
     pub line: usize,
+    /// The document has no text (`no_text = true`: a source whose text its REFI-QDA project
+    /// did not hold); its empty file is read as an empty document rather than refused.
+    pub no_text: bool,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +99,17 @@ struct RawManifest {
     corpus: Option<RawCorpus>,
     #[serde(default)]
     document: Vec<RawDocument>,
+    #[serde(default)]
+    group: Vec<RawGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: Spanned<String>,
+    description: Option<String>,
+    #[serde(default)]
+    documents: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +138,7 @@ struct RawDocument {
     encoding: Option<Spanned<String>>,
     #[serde(default)]
     fields: BTreeMap<String, Spanned<toml::Value>>,
+    no_text: Option<Spanned<bool>>,
 }
 
 impl Manifest {
@@ -173,7 +213,26 @@ impl Manifest {
                 line: crate::error::Location::from_span(source, file_span.clone()).line,
                 file,
                 id,
+                no_text: doc.no_text.as_ref().is_some_and(|n| *n.get_ref()),
                 metadata: metadata(doc, &fail)?,
+            });
+        }
+        let mut groups: Vec<DocumentGroup> = Vec::with_capacity(raw.group.len());
+        for group in raw.group {
+            let span = group.name.span();
+            let name = group.name.into_inner();
+            if name.trim().is_empty() || groups.iter().any(|g| g.name == name) {
+                return Err(fail(
+                    format!(
+                        "invalid corpus manifest: a [[group]] needs a name of its own, not {name:?}"
+                    ),
+                    Some(span),
+                ));
+            }
+            groups.push(DocumentGroup {
+                name,
+                description: group.description,
+                documents: group.documents,
             });
         }
         let (name, description) = raw.corpus.map_or((None, None), |c| (c.name, c.description));
@@ -181,6 +240,7 @@ impl Manifest {
             name,
             description,
             documents,
+            groups,
         })
     }
 
@@ -201,6 +261,12 @@ impl Manifest {
             return Err(fail(
                 "invalid metadata file: `file` and `id` belong in corpus.toml; a sidecar names its document by its own name".to_string(),
                 Some(key.span()),
+            ));
+        }
+        if let Some(no_text) = &doc.no_text {
+            return Err(fail(
+                "invalid metadata file: `no_text` belongs in corpus.toml".to_string(),
+                Some(no_text.span()),
             ));
         }
         metadata(doc, &fail)
@@ -315,6 +381,27 @@ mod tests {
         let ids = "[[document]]\nfile = \"a.txt\"\nid = \"x\"\n[[document]]\nfile = \"b.txt\"\nid = \"x\"\n";
         let err = Manifest::parse(ids, None).unwrap_err().to_string();
         assert!(err.contains("used twice") && err.contains(":6:"), "{err}");
+    }
+
+    #[test]
+    fn groups_and_documents_without_text_are_read() {
+        let m = Manifest::parse(
+            "[[document]]\nfile = \"a.txt\"\nno_text = true\n[[group]]\nname = \"G\"\ndocuments = [\"a\"]\n",
+            None,
+        )
+        .unwrap();
+        assert!(m.documents[0].no_text);
+        assert_eq!(m.groups[0].documents, ["a"]);
+        let err = Manifest::parse(
+            "[[group]]\nname = \"G\"\n[[group]]\nname = \"G\"\n",
+            Some(Path::new("corpus.toml")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("name of its own") && err.contains("corpus.toml:4:"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod manifest;
 mod markdown;
 mod normalize;
 pub mod pdf;
+mod utf16;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -33,7 +34,7 @@ use serde::Serialize;
 pub use docx::DocxLoader;
 pub use html::HtmlLoader;
 pub use loader::{Loaded, Loader, Loaders, TextLoader, decode_text, decode_utf8};
-pub use manifest::{MANIFEST_FILE, Manifest, ManifestEntry};
+pub use manifest::{DocumentGroup, MANIFEST_FILE, Manifest, ManifestEntry};
 pub use markdown::MarkdownLoader;
 pub use normalize::normalize;
 pub use pdf::{PdfBackend, PdfLoader};
@@ -624,7 +625,8 @@ impl CorpusReader {
         let size = std::fs::metadata(&entry.path)
             .map_err(|e| Error::io(&entry.path, e))?
             .len();
-        if size == 0 {
+        let no_text = entry.manifest.as_ref().is_some_and(|m| m.no_text);
+        if size == 0 && !no_text {
             return Err(fail("empty file (0 bytes)".to_string()));
         }
         if size > self.max_file_size {
@@ -710,10 +712,14 @@ impl CorpusReader {
                 Err(error) => skipped.push(Skipped { path, error }),
             }
         }
+        let (name, groups) = self
+            .manifest
+            .map_or((None, Vec::new()), |m| (m.name, m.groups));
         Corpus {
             root: Some(self.root),
-            name: self.manifest.and_then(|m| m.name),
+            name,
             documents,
+            groups,
             skipped,
             ignored: self.ignored,
         }
@@ -800,6 +806,7 @@ pub struct Corpus {
     root: Option<PathBuf>,
     name: Option<String>,
     documents: Vec<Document>,
+    groups: Vec<DocumentGroup>,
     skipped: Vec<Skipped>,
     ignored: Vec<PathBuf>,
 }
@@ -831,6 +838,17 @@ impl Corpus {
     /// The documents read, in path order.
     pub fn documents(&self) -> &[Document] {
         &self.documents
+    }
+
+    /// The groups of documents the manifest defines (or [`Corpus::with_groups`] gave).
+    pub fn groups(&self) -> &[DocumentGroup] {
+        &self.groups
+    }
+
+    /// The corpus with these groups of documents, as a REFI-QDA project's document sets.
+    pub fn with_groups(mut self, groups: Vec<DocumentGroup>) -> Corpus {
+        self.groups = groups;
+        self
     }
 
     /// The document with id `id`.

@@ -125,6 +125,13 @@ impl Index {
         let text_query: Option<Box<dyn Query>> = if search.text.trim().is_empty() {
             None
         } else {
+            if let Some(at) = too_deep(&search.text) {
+                return Err(query_error(
+                    &search.text,
+                    at,
+                    &format!("parentheses and NOTs nest more than {MAX_SEARCH_NESTING} deep here"),
+                ));
+            }
             let (_, errors) = tantivy::query_grammar::parse_query_lenient(&search.text);
             if let Some(e) = errors.first() {
                 return Err(query_error(&search.text, e.pos, &e.message));
@@ -266,10 +273,106 @@ fn highlight(
     out
 }
 
+/// How deep parentheses and `NOT`s may nest in a search: tantivy's query parser reads them by
+/// recursion, and 30,000 of them overflow the stack.
+pub const MAX_SEARCH_NESTING: usize = 64;
+
+/// The byte offset of the first `(` or `NOT` nested deeper than [`MAX_SEARCH_NESTING`], if any.
+///
+/// Reckoned as tantivy's grammar recurses: into each `(` (of a group or a `field:(…)`), and into
+/// each `NOT` before its operand, until that operand (a word or a group) ends. The count errs
+/// on the high side wherever the reading is in doubt, never the low: a `(` counts even inside
+/// quotes, a `)` inside quotes does not close anything, and every unescaped `"` or `'` opens
+/// or closes a quotation.
+fn too_deep(query: &str) -> Option<usize> {
+    // Per open parenthesis, the `NOT`s pending before it; `pending` are those of the current
+    // level, which apply to the next operand.
+    let mut levels: Vec<usize> = Vec::new();
+    let mut depth = 0;
+    let mut pending = 0;
+    let mut quote: Option<char> = None;
+    let mut chars = query.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' | '\'' if quote.is_none() => quote = Some(c),
+            _ if Some(c) == quote => quote = None,
+            '(' => {
+                levels.push(pending);
+                depth += 1;
+                pending = 0;
+                if depth > MAX_SEARCH_NESTING {
+                    return Some(at);
+                }
+            }
+            ')' if quote.is_none() => {
+                depth -= pending;
+                pending = 0;
+                if let Some(nots) = levels.pop() {
+                    // The group was the operand of the NOTs before it: they end with it.
+                    depth -= 1 + nots;
+                }
+            }
+            c if c.is_whitespace() || c == ')' => {}
+            _ => {
+                let mut end = at + c.len_utf8();
+                while let Some(&(i, next)) = chars.peek() {
+                    if next.is_whitespace() || matches!(next, '(' | ')' | '"' | '\'' | '\\') {
+                        break;
+                    }
+                    end = i + next.len_utf8();
+                    chars.next();
+                }
+                let word = &query[at..end];
+                if word == "NOT" {
+                    pending += 1;
+                    depth += 1;
+                    if depth > MAX_SEARCH_NESTING {
+                        return Some(at);
+                    }
+                } else if !word.chars().all(|c| c == '+' || c == '-') {
+                    // A word is the operand of the pending NOTs: they end with it.
+                    depth -= pending;
+                    pending = 0;
+                }
+            }
+        }
+    }
+    None
+}
+
 fn query_error(query: &str, at: usize, message: &str) -> Error {
     let at = at.min(query.len());
     let mut d =
         Diagnostic::new(format!("invalid query: {message}")).with_span(query, Some(at..at + 1));
     d.path = None;
     Error::Invalid(d.to_string().replace("<input>", "query"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_reckoned_as_tantivy_recurses() {
+        let limit = MAX_SEARCH_NESTING;
+        let parens = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(too_deep(&parens(limit)), None);
+        assert_eq!(too_deep(&parens(limit + 1)), Some(limit));
+        assert_eq!(too_deep(&parens(30_000)), Some(limit));
+        // Flat groups and NOTs, however many, nest nothing.
+        assert_eq!(too_deep(&vec!["(a OR b)"; 1_000].join(" AND ")), None);
+        assert_eq!(too_deep(&vec!["NOT a"; 1_000].join(" ")), None);
+        // Chained NOTs nest, with or without groups between them.
+        let nots = format!("{}a", "NOT ".repeat(limit + 1));
+        assert_eq!(too_deep(&nots), Some(4 * limit));
+        let mixed = "NOT (".repeat(limit);
+        assert!(too_deep(&mixed).is_some());
+        // An escaped parenthesis opens nothing; one inside quotes closes nothing.
+        assert_eq!(too_deep(&"\\(".repeat(1_000)), None);
+        assert!(too_deep(&"( \")\" ".repeat(limit + 1)).is_some());
+        assert!(too_deep(&"NOT NOT (a NOT NOT (".repeat(limit)).is_some());
+    }
 }

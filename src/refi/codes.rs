@@ -99,6 +99,12 @@ impl CodeReader<'_> {
         code.exclude = parts.exclude;
         code.memo = parts.memo;
         code.colour = element.attribute("color").and_then(colour);
+        // xsd:boolean: "false" or "0"; the schema requires the attribute, but a file without
+        // it means the usual, a code to code with.
+        code.codable = !matches!(
+            element.attribute("isCodable").map(str::trim),
+            Some("false" | "0")
+        );
         self.codes.push(code);
         Ok(id)
     }

@@ -23,10 +23,11 @@
 //!
 //! | thematic | REFI-QDA |
 //! | --- | --- |
-//! | code `brain_drain/push_factors` | `<Code name="label">` nested in `<Code>` of `brain_drain`, `isCodable="true"` |
+//! | code `brain_drain/push_factors` | `<Code name="label">` nested in `<Code>` of `brain_drain`, `isCodable` as the code's [`codable`](crate::Code::codable) |
+//! | group of codes, group of documents | a `<Set>` with `<MemberCode>`s and `<MemberSource>`s (one set for a name both use) |
 //! | description, include, exclude, memo | the code's `<Description>`: the description, then `Include: …`, `Exclude: …`, `Memo: …` paragraphs, then a last line `thematic code id: brain_drain/push_factors` by which an import gets the id back |
 //! | colour `#d55e00` | `color="#D55E00"` |
-//! | document | `<TextSource name="id">`, its stored text in `sources/GUID.txt` (UTF-8, no byte-order mark, LF) |
+//! | document | `<TextSource name="id">`, its stored text in `sources/GUID.txt` (UTF-8, no byte-order mark, LF; empty for a document without text) |
 //! | title, authors, year, … | `<Variables>` (`year` an `Integer`, the others `Text`, lists joined with `; `) and each source's `<VariableValue>`s |
 //! | coded segment | one `<PlainTextSelection>` holding one `<Coding>`, positions in code points, end exclusive |
 //! | segment memo | the selection's `<Description>` |
@@ -57,6 +58,7 @@ mod check;
 mod codes;
 mod positions;
 mod reader;
+mod sets;
 mod writer;
 mod xml;
 

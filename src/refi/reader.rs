@@ -7,11 +7,12 @@ use std::sync::Arc;
 use super::archive::Package;
 use super::codes::{ImportedCodes, read_codes};
 use super::positions::StoredText;
+use super::sets::{self, add_code_groups, document_groups, read_sets};
 use super::xml::{Element, XmlFile};
 use super::{CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, guid_key, nonblank};
 use crate::codebook::Codebook;
 use crate::coding::{CodedSegment, Origin};
-use crate::corpus::{Document, Metadata};
+use crate::corpus::{Document, DocumentGroup, Metadata};
 use crate::error::Result;
 
 /// The coder of a coding whose file names none.
@@ -43,8 +44,13 @@ pub struct ImportedProject {
     /// read them back with [`Coding::add_records`](crate::Coding::add_records), which place
     /// manual records into passages whatever passage they carry.
     pub segments: Vec<CodedSegment>,
+    /// The project's sets that hold documents (MAXQDA's document sets), or nothing at all,
+    /// with the ids of their documents; sets of codes are the codebook's
+    /// [groups](Codebook::groups). Give them to the corpus with
+    /// [`Corpus::with_groups`](crate::Corpus::with_groups) to write them back.
+    pub groups: Vec<DocumentGroup>,
     /// What was read only in part or left out, one sentence each: sources without text,
-    /// non-text sources, empty selections.
+    /// non-text sources, empty selections, set members that are notes.
     pub warnings: Vec<String>,
 }
 
@@ -57,28 +63,43 @@ pub struct ImportedProject {
 /// siblings. A code exported by thematic gets its own id back, from the last line of its
 /// description. The label is the name; the description, include and exclude notes and memo
 /// are read back from thematic's labelled paragraphs, and another tool's description is the
-/// description. Colours are kept when valid (`#rrggbb`). Sets are ignored, even the empty
-/// `<Sets/>` Taguette writes. The codebook's name is the project's, or for a `.qdc` the file's
-/// name.
+/// description. Colours are kept when valid (`#rrggbb`), and so is `isCodable="false"` (a code
+/// that only heads its sub-codes). Sets of codes become the codebook's
+/// [groups](Codebook::groups), names made unique with ` (2)`, … (Taguette's empty `<Sets/>`,
+/// which the schema forbids, gives none). The codebook's name is the project's, or for a `.qdc`
+/// the file's name.
 pub fn read_codebook(path: impl AsRef<Path>) -> Result<Codebook> {
     let path = path.as_ref();
     let mut package = Package::open(path)?;
     let xml = package.main_xml()?;
     let root = xml.parse()?;
     let file_name = file_stem(path);
-    match root.name.as_str() {
+    let (codes, name, is_project) = match root.name.as_str() {
         "CodeBook" => {
             expect_namespace(&xml, &root, CODEBOOK_NAMESPACE)?;
-            Ok(read_codes(&xml, root.child("Codes"), &file_name)?.codebook)
+            (root.child("Codes"), file_name.as_str(), false)
         }
         "Project" => {
             expect_namespace(&xml, &root, PROJECT_NAMESPACE)?;
             let name = root.attribute("name").unwrap_or(&file_name);
             let codes = root.child("CodeBook").and_then(|c| c.child("Codes"));
-            Ok(read_codes(&xml, codes, name)?.codebook)
+            (codes, name, true)
         }
-        other => Err(not_refi(&xml, &root, other)),
-    }
+        other => return Err(not_refi(&xml, &root, other)),
+    };
+    let ImportedCodes {
+        mut codebook,
+        by_guid,
+    } = read_codes(&xml, codes, name)?;
+    // A project's sets may hold sources too, which a codebook leaves out.
+    let sources: HashMap<String, Option<Arc<str>>> = root
+        .children_named("Sources")
+        .flat_map(|s| &s.children)
+        .filter_map(|source| Some((guid_key(source.attribute("guid")?), None)))
+        .collect();
+    let sets = read_sets(&xml, root.child("Sets"), &by_guid, &sources)?;
+    add_code_groups(&xml, &mut codebook, &sets, !is_project)?;
+    Ok(codebook)
 }
 
 /// Reads a REFI-QDA project: a `.qdpx`, or a bare `.qde` (whose sources have no text; see
@@ -117,7 +138,10 @@ pub fn read_project(path: impl AsRef<Path>) -> Result<ImportedProject> {
         .map(str::to_string)
         .unwrap_or_else(|| file_stem(path));
     let codes = root.child("CodeBook").and_then(|c| c.child("Codes"));
-    let ImportedCodes { codebook, by_guid } = read_codes(&xml, codes, &name)?;
+    let ImportedCodes {
+        mut codebook,
+        by_guid,
+    } = read_codes(&xml, codes, &name)?;
     let mut project = ProjectReader {
         xml: &xml,
         package: &mut package,
@@ -127,6 +151,7 @@ pub fn read_project(path: impl AsRef<Path>) -> Result<ImportedProject> {
         variables: variables(&root),
         notes: HashMap::new(),
         ids: HashSet::new(),
+        sources: HashMap::new(),
         documents: Vec::new(),
         segments: Vec::new(),
         textless: Vec::new(),
@@ -139,11 +164,15 @@ pub fn read_project(path: impl AsRef<Path>) -> Result<ImportedProject> {
         }
     }
     project.finish_warnings();
+    let sets = read_sets(&xml, root.child("Sets"), &by_guid, &project.sources)?;
+    add_code_groups(&xml, &mut codebook, &sets, false)?;
+    project.warnings.extend(sets::warnings(&sets));
     Ok(ImportedProject {
         name,
         origin: root.attribute("origin").map(str::to_string),
         codebook,
         documents: project.documents,
+        groups: document_groups(&sets),
         segments: project.segments,
         warnings: project.warnings,
     })
@@ -222,6 +251,8 @@ struct ProjectReader<'a> {
     /// Note texts by GUID, for the memos of codings that refer to them.
     notes: HashMap<String, String>,
     ids: HashSet<String>,
+    /// The document id of each source by GUID; `None` for a source left out (not text).
+    sources: HashMap<String, Option<Arc<str>>>,
     documents: Vec<Document>,
     segments: Vec<CodedSegment>,
     /// Names of sources whose text the file does not hold.
@@ -277,6 +308,9 @@ impl ProjectReader<'_> {
     fn read_source(&mut self, source: &Element) -> Result<()> {
         let name = source.attribute("name").unwrap_or("").trim();
         if source.name != "TextSource" {
+            if let Some(guid) = source.attribute("guid") {
+                self.sources.insert(guid_key(guid), None);
+            }
             let shown = match name {
                 "" => source.attribute("guid").unwrap_or(""),
                 name => name,
@@ -287,7 +321,7 @@ impl ProjectReader<'_> {
             ));
             return Ok(());
         }
-        self.xml.required(source, "guid")?;
+        let guid = guid_key(self.xml.required(source, "guid")?);
         let id = self.unique_document_id(name);
         let text = self.text_of(source)?;
         let stored = text.as_deref().map(StoredText::new);
@@ -295,6 +329,7 @@ impl ProjectReader<'_> {
             self.textless.push(id.clone());
         }
         let id: Arc<str> = id.into();
+        self.sources.insert(guid, Some(id.clone()));
         let mut metadata = self.metadata(source);
         if metadata.title.is_empty() {
             metadata.title = name.to_string();

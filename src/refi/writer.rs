@@ -13,7 +13,7 @@ use super::{
 };
 use crate::codebook::{Code, Codebook};
 use crate::coding::{CodedSegment, Coding, Origin, slice_chars};
-use crate::corpus::{Corpus, Document, Metadata};
+use crate::corpus::{Corpus, Document, DocumentGroup, Metadata};
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
 use crate::text::CharIndex;
@@ -30,8 +30,9 @@ const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const SELECTION_NAME_CHARS: usize = 80;
 
 /// Writes `codebook` as a REFI-QDA codebook (`.qdc`): every code, nested under its parent, with
-/// its label as the name, its colour, and a description holding the definition, the inclusion
-/// and exclusion notes, the memo and the code's id (see the [module docs](super)).
+/// its label as the name, its colour, whether it is codable, and a description holding the
+/// definition, the inclusion and exclusion notes, the memo and the code's id (see the
+/// [module docs](super)); then its groups of codes as `<Sets>`.
 ///
 /// Fails with [`io::ErrorKind::InvalidInput`] for a codebook without codes, which the schema
 /// cannot express.
@@ -56,15 +57,16 @@ pub fn write_codebook(codebook: &Codebook, out: &mut dyn Write) -> io::Result<()
         ],
     )?;
     write_codes(&mut xml, codebook)?;
+    super::sets::write_codebook_sets(&mut xml, codebook)?;
     xml.close("CodeBook")
 }
 
 /// Writes the coded corpus as a REFI-QDA project (`.qdpx`) at `path`, atomically: a temporary
 /// file in the same folder, renamed into place when complete.
 ///
-/// The zip holds `project.qde` (users, the codebook, document metadata as variables, and each
-/// document with one selection per coded segment) and each document's stored text as
-/// `sources/GUID.txt`. Fails with [`Error::Invalid`] if a segment names a document not in
+/// The zip holds `project.qde` (users, the codebook, document metadata as variables, each
+/// document with one selection per coded segment, and the groups of codes and documents as
+/// sets) and each document's stored text as `sources/GUID.txt`. Fails with [`Error::Invalid`] if a segment names a document not in
 /// `corpus` or a code not in `codebook`, or lies outside its document's text.
 pub fn write_project(
     path: &Path,
@@ -113,7 +115,7 @@ fn write_code(
     let mut attributes = vec![
         ("guid", guid.as_str()),
         ("name", code.label.as_str()),
-        ("isCodable", "true"),
+        ("isCodable", if code.codable { "true" } else { "false" }),
     ];
     if let Some(colour) = &colour {
         attributes.push(("color", colour));
@@ -165,6 +167,7 @@ fn schema_colour(colour: &str) -> String {
 /// GUID assigned, everything in its final order.
 struct Project<'a> {
     codebook: &'a Codebook,
+    groups: &'a [DocumentGroup],
     description: String,
     users: Vec<User>,
     variables: Vec<Variable>,
@@ -246,6 +249,7 @@ impl<'a> Project<'a> {
         );
         Ok(Project {
             codebook,
+            groups: corpus.groups(),
             description,
             users,
             variables,
@@ -302,6 +306,12 @@ impl<'a> Project<'a> {
             }
             xml.close("Sources")?;
         }
+        let source_guids: HashMap<&str, &str> = self
+            .sources
+            .iter()
+            .map(|s| (&*s.doc.id, s.guid.as_str()))
+            .collect();
+        super::sets::write_project_sets(&mut xml, self.codebook, self.groups, &source_guids)?;
         xml.text("Description", &self.description)?;
         xml.close("Project")
     }
