@@ -108,3 +108,150 @@ fn the_pdf_extractor_child_refuses_symlinks_and_files_it_was_not_given() {
     assert!(result.contains("\"pages\""), "{result}");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Concurrent index updates
+
+/// A small corpus (three of the shipped papers' text files) in a temporary folder, and where
+/// its index goes.
+fn small_corpus() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    let mut texts: Vec<PathBuf> = std::fs::read_dir(crate::support::corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    texts.sort();
+    assert!(texts.len() >= 3, "{texts:?}");
+    for path in &texts[..3] {
+        std::fs::copy(path, docs.join(path.file_name().unwrap())).unwrap();
+    }
+    let index = dir.path().join("index");
+    (dir, docs, index)
+}
+
+fn run(args: &[&str], cwd: &Path) -> std::process::Output {
+    let mut all: Vec<&str> = args.to_vec();
+    let codebook = crate::support::codebook();
+    all.extend(["--codebook", codebook.to_str().unwrap()]);
+    crate::support::thematic(&all, cwd)
+}
+
+/// What a run that met another one must say, if it did not succeed.
+fn assert_success_or_busy(o: &std::process::Output, index: &Path) {
+    if o.status.success() {
+        return;
+    }
+    let err = crate::support::stderr(o);
+    assert!(
+        err.contains(&format!(
+            "the index at {} is being updated by another run",
+            index.display()
+        )) || err.contains(&format!(
+            "the index at {} is being read by another run",
+            index.display()
+        )),
+        "neither success nor a plain 'busy': {err}"
+    );
+    assert!(
+        !err.contains("FileDoesNotExist") && !err.contains("LockBusy"),
+        "{err}"
+    );
+}
+
+/// The interleaving that broke a run, made to happen: a second run starts while the first
+/// holds the (new, not yet committed) index. It must stop at once, in plain words, and leave
+/// the index to the first.
+#[test]
+fn a_run_that_finds_the_index_being_updated_says_so_and_touches_nothing() {
+    let (dir, docs, index_dir) = small_corpus();
+    let docs_arg = docs.to_str().unwrap();
+    let index_arg = index_dir.to_str().unwrap();
+    let codebook = thematic::Codebook::from_path(crate::support::codebook()).unwrap();
+    let mut held = thematic::index::Index::open_or_create(&index_dir).unwrap();
+    for command in ["index", "search"] {
+        let mut args = vec![command];
+        if command == "search" {
+            args.push("brain");
+        }
+        args.extend([docs_arg, "--index", index_arg]);
+        let o = run(&args, dir.path());
+        assert!(!o.status.success(), "{command} ran over a held index");
+        let err = crate::support::stderr(&o);
+        assert!(
+            err.contains(&format!(
+                "the index at {index_arg} is being updated by another run"
+            )),
+            "{command}: {err}"
+        );
+    }
+    // The holder's update, begun before the others, is intact and commits.
+    let reader = CorpusReader::open(&docs).unwrap();
+    let stats = held
+        .update(&reader, &codebook, thematic::Unit::Paragraph, &|_, _| {})
+        .unwrap();
+    assert_eq!(stats.added, 3);
+    // A concordance does not need the index: it reads the files meanwhile.
+    let kwic = crate::support::thematic(
+        &["kwic", "brain drain", docs_arg, "--index", index_arg],
+        dir.path(),
+    );
+    assert!(kwic.status.success(), "{}", crate::support::stderr(&kwic));
+    assert!(crate::support::stderr(&kwic).contains("reading the files instead"));
+    drop(held);
+    let o = run(&["index", docs_arg, "--index", index_arg], dir.path());
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    assert!(crate::support::stdout(&o).contains("3 unchanged"));
+    let o = run(
+        &["search", "brain", docs_arg, "--index", index_arg],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    assert!(!crate::support::stdout(&o).contains("no passage matches"));
+}
+
+/// Runs started together, over and over, each on a fresh or a changed index: every one either
+/// succeeds or says the index is busy, and the index that remains is whole.
+#[test]
+fn racing_index_runs_either_succeed_or_say_the_index_is_busy() {
+    let (dir, docs, index_dir) = small_corpus();
+    let docs_arg = docs.to_str().unwrap();
+    let index_arg = index_dir.to_str().unwrap();
+    let codebook = crate::support::codebook();
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_thematic"))
+            .args(["-q", "index", docs_arg, "--index", index_arg])
+            .args(["--codebook", codebook.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut successes = 0;
+    for round in 0..12 {
+        if round % 2 == 0 {
+            let _ = std::fs::remove_dir_all(&index_dir);
+        } else {
+            std::fs::write(
+                docs.join("extra.txt"),
+                format!("Round {round}: brain drain.\n"),
+            )
+            .unwrap();
+        }
+        let racers: Vec<_> = (0..3).map(|_| spawn()).collect();
+        for racer in racers {
+            let o = racer.wait_with_output().unwrap();
+            assert_success_or_busy(&o, &index_dir);
+            successes += usize::from(o.status.success());
+        }
+        let index = thematic::index::Index::open(&index_dir).unwrap();
+        let (documents, passages) = index.counts().unwrap();
+        assert!(documents >= 3 && passages > 0, "round {round}");
+    }
+    assert!(successes >= 12);
+    let o = run(&["index", docs_arg, "--index", index_arg], dir.path());
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    assert!(crate::support::stdout(&o).contains("4 unchanged"));
+}
+
