@@ -255,3 +255,64 @@ fn racing_index_runs_either_succeed_or_say_the_index_is_busy() {
     assert!(crate::support::stdout(&o).contains("4 unchanged"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Files too large to hold in memory
+
+/// A one-line file of `mb` megabytes of prose-like words (rarely the codebook's).
+fn one_line_file(path: &Path, mb: usize) {
+    let sentence = "The committee reviewed the annual report of the regional office and noted that \
+                    the figures for the year were broadly in line with the forecasts made before. ";
+    let mut text = sentence.repeat(mb * 1_000_000 / sentence.len() + 1);
+    text.truncate(mb * 1_000_000);
+    std::fs::write(path, text).unwrap();
+}
+
+/// Under a memory limit the file fits in but coding it does not, the file used to abort the
+/// run (`memory allocation of … bytes failed`). It must be reported, by name, as too large to
+/// hold in memory, and the other documents coded.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_too_large_for_the_memory_there_is_is_reported_not_an_abort() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    one_line_file(&docs.join("huge.txt"), 128);
+    std::fs::write(
+        docs.join("small.txt"),
+        "Kazakhstan faces brain drain as young scientists leave.\n",
+    )
+    .unwrap();
+    let codebook = crate::support::codebook();
+    // The program itself takes some 100 to 200 MB of address space with two threads; reading
+    // the file takes 128 MB more, and coding it as much again or more, which used to abort.
+    let limit: u64 = 400 << 20;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_thematic"));
+    command
+        .args(["--threads", "2", "code", docs.to_str().unwrap()])
+        .args(["--codebook", codebook.to_str().unwrap()]);
+    // SAFETY: only setrlimit, a system call, runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            rustix::process::setrlimit(
+                rustix::process::Resource::As,
+                rustix::process::Rlimit {
+                    current: Some(limit),
+                    maximum: Some(limit),
+                },
+            )
+            .map_err(std::io::Error::from)
+        });
+    }
+    let o = command.output().unwrap();
+    let err = crate::support::stderr(&o);
+    assert_eq!(o.status.signal(), None, "killed by a signal: {err}");
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("huge.txt") && err.contains("too large to hold in memory"),
+        "{err}"
+    );
+    let out = crate::support::stdout(&o);
+    assert!(out.contains("\"doc\":\"small\""), "{out}");
+    assert!(!out.contains("\"doc\":\"huge\""));
+}
