@@ -20,8 +20,9 @@ use crate::error::{Error, Result};
 /// The name of the lock file inside the index folder.
 pub(crate) const LOCK_FILE: &str = "thematic.lock";
 
-/// How long an update waits for runs that only read the index (each holds it for a moment).
-const READERS_GRACE: Duration = Duration::from_secs(5);
+/// How long an update waits for runs that only read the index (each holds it for a moment);
+/// the unit tests wait less.
+const READERS_GRACE: Duration = Duration::from_millis(if cfg!(test) { 200 } else { 5000 });
 
 /// A held lock on an index folder; released when dropped.
 #[derive(Debug)]
@@ -81,31 +82,36 @@ impl IndexLock {
             return Ok(());
         };
         let path = dir.join(LOCK_FILE);
+        // A shared lock this handle holds is let go first: Windows does not turn one into an
+        // exclusive lock, and flock does so only by letting go too. Given up, it is taken back.
+        let _ = file.unlock();
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
-        loop {
+        let failed = loop {
             match file.try_lock() {
                 Ok(()) => {
                     self.exclusive = true;
                     return Ok(());
                 }
                 Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+                Err(TryLockError::Error(e)) => break Error::io(&path, e),
             }
-            // Converting a lock is not atomic: a failed attempt may have dropped the shared
-            // lock held before. Another handle tells whether only readers hold the folder.
-            let probe = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let only_readers = probe.try_lock_shared().is_ok();
-            drop(probe);
+            // Another handle tells whether only readers hold the folder.
+            let only_readers = match File::open(&path) {
+                Ok(probe) => probe.try_lock_shared().is_ok(),
+                Err(e) => break Error::io(&path, e),
+            };
             if !only_readers {
-                return Err(busy(dir, false));
+                break busy(dir, false);
             }
             if started.elapsed() >= READERS_GRACE {
-                return Err(busy(dir, true));
+                break busy(dir, true);
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(100));
-        }
+        };
+        let _ = file.try_lock_shared();
+        Err(failed)
     }
 }
 
@@ -154,6 +160,26 @@ mod tests {
     fn a_lock_file_left_on_disk_blocks_nobody() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(LOCK_FILE), "left by a killed run").unwrap();
+        IndexLock::exclusive(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_reader_that_cannot_update_stays_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = IndexLock::shared(dir.path()).unwrap();
+        let second = IndexLock::shared(dir.path()).unwrap();
+        // Only readers hold the folder: the update waits for them, then gives up, saying so.
+        match first.make_exclusive(dir.path()) {
+            Err(Error::IndexBusy { reading: true, .. }) => {}
+            other => panic!("expected the index to be busy being read, got {other:?}"),
+        }
+        drop(second);
+        // `first` still reads: no update can start.
+        assert!(matches!(
+            IndexLock::exclusive(dir.path()),
+            Err(Error::IndexBusy { .. })
+        ));
+        drop(first);
         IndexLock::exclusive(dir.path()).unwrap();
     }
 
