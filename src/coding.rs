@@ -774,6 +774,9 @@ struct RecordOut<'a> {
     text: &'a str,
 }
 
+/// Records with a text longer than this are serialised straight into the writer.
+const RECORD_IN_MEMORY_UP_TO: usize = 1 << 20;
+
 /// Writes coded segments as JSON Lines, one record per segment, with the passage text.
 pub struct RecordWriter<W: Write> {
     out: W,
@@ -832,25 +835,29 @@ impl<W: Write> RecordWriter<W> {
             Origin::Auto => ("auto", None),
             Origin::Manual { coder } => ("manual", Some(coder.as_str())),
         };
-        serde_json::to_writer(
-            &mut self.line,
-            &RecordOut {
-                doc: &seg.doc,
-                passage: seg.passage,
-                start: seg.start,
-                end: seg.end,
-                code: &seg.code,
-                origin,
-                coder,
-                hits: &seg.hits,
-                memo: seg.memo.as_deref(),
-                lang: seg.lang,
-                role: seg.role,
-                pages,
-                section,
-                text,
-            },
-        )?;
+        let record = RecordOut {
+            doc: &seg.doc,
+            passage: seg.passage,
+            start: seg.start,
+            end: seg.end,
+            code: &seg.code,
+            origin,
+            coder,
+            hits: &seg.hits,
+            memo: seg.memo.as_deref(),
+            lang: seg.lang,
+            role: seg.role,
+            pages,
+            section,
+            text,
+        };
+        // A record is assembled in memory to reach the writer in one piece, unless its text is
+        // long: a passage of hundreds of megabytes would be copied whole for nothing.
+        if text.len() > RECORD_IN_MEMORY_UP_TO {
+            serde_json::to_writer(&mut self.out, &record)?;
+            return self.out.write_all(b"\n");
+        }
+        serde_json::to_writer(&mut self.line, &record)?;
         self.line.push(b'\n');
         self.out.write_all(&self.line)
     }

@@ -96,6 +96,20 @@ pub enum Error {
     /// ```
     #[error("I/O error: {0}")]
     IoWithoutPath(#[from] std::io::Error),
+    /// The search index is held by another run (another process, or another open
+    /// [`Index`](crate::index::Index)): one that is updating it, or, when `reading`, only
+    /// reading it.
+    #[error(
+        "the index at {} is being {} by another run; wait for it to finish, then run again",
+        path.display(),
+        match reading { true => "read", false => "updated" }
+    )]
+    IndexBusy {
+        /// The index folder.
+        path: PathBuf,
+        /// Whether the other run only reads the index (else it updates it).
+        reading: bool,
+    },
 }
 
 impl Error {
@@ -119,7 +133,8 @@ impl Error {
             Error::Io { path, .. }
             | Error::NotUtf8 { path, .. }
             | Error::Document { path, .. }
-            | Error::Corpus { path, .. } => Some(path),
+            | Error::Corpus { path, .. }
+            | Error::IndexBusy { path, .. } => Some(path),
             Error::Codebook(d) | Error::Manifest(d) | Error::Coding(d) => d.path.as_deref(),
             Error::Invalid(_) | Error::IoWithoutPath(_) => None,
         }

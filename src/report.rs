@@ -1389,21 +1389,49 @@ fn mark_spans(hits: &[Hit], start: usize, end: usize) -> Vec<MarkSpan<'_>> {
 }
 
 /// Characters `start..end` of `text` as HTML, with the spans the hits matched in `<mark>`.
-/// Offsets are characters (not bytes), as in every coded segment.
-fn highlight(text: &str, index: &CharIndex, start: usize, end: usize, hits: &[Hit]) -> String {
-    let mut html = String::new();
-    let mut at = start;
-    for span in mark_spans(hits, start, end) {
-        html.push_str(&escape(slice_chars(text, index, at, span.start)));
-        html.push_str(&format!(
-            "<mark title=\"{}\">{}</mark>",
-            Escaped(&format!("matched by {}", span.patterns.join(" | "))),
-            Escaped(slice_chars(text, index, span.start, span.end))
-        ));
-        at = span.end;
+/// Offsets are characters (not bytes), as in every coded segment. The HTML is made as it is
+/// written: a passage can be as long as its document, and is not copied.
+fn highlight<'a>(
+    text: &'a str,
+    index: &'a CharIndex,
+    start: usize,
+    end: usize,
+    hits: &'a [Hit],
+) -> Highlighted<'a> {
+    Highlighted {
+        text,
+        index,
+        start,
+        end,
+        hits,
     }
-    html.push_str(&escape(slice_chars(text, index, at, end)));
-    html
+}
+
+/// See [`highlight`].
+struct Highlighted<'a> {
+    text: &'a str,
+    index: &'a CharIndex,
+    start: usize,
+    end: usize,
+    hits: &'a [Hit],
+}
+
+impl fmt::Display for Highlighted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (text, index) = (self.text, self.index);
+        let mut at = self.start;
+        for span in mark_spans(self.hits, self.start, self.end) {
+            write!(
+                f,
+                "{}<mark title=\"{}\">{}</mark>",
+                Escaped(slice_chars(text, index, at, span.start)),
+                Escaped(&format!("matched by {}", span.patterns.join(" | "))),
+                Escaped(slice_chars(text, index, span.start, span.end))
+            )?;
+            at = span.end;
+        }
+        write!(f, "{}", Escaped(slice_chars(text, index, at, self.end)))
+    }
 }
 
 /// The number of patterns of a code and the first few of them, as HTML.
@@ -2091,6 +2119,7 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+#[cfg(test)]
 fn escape(text: &str) -> String {
     Escaped(text).to_string()
 }
@@ -2323,7 +2352,7 @@ mod tests {
             hit(23, 28, "brain"),
             hit(28, 34, " drain"),
         ];
-        let html = highlight(text, &index, 0, text.chars().count(), &hits);
+        let html = highlight(text, &index, 0, text.chars().count(), &hits).to_string();
         assert_eq!(
             html,
             "Ещё: <mark title=\"matched by утечк* мозг* | мозг*\">утечка мозгов</mark> &lt;и&gt; \
@@ -2331,7 +2360,7 @@ mod tests {
         );
         // A passage in the middle of the text: only its own characters.
         assert_eq!(
-            highlight(text, &index, start, start + 6, &hits),
+            highlight(text, &index, start, start + 6, &hits).to_string(),
             "<mark title=\"matched by утечк* мозг*\">утечка</mark>"
         );
     }

@@ -12,6 +12,7 @@ mod ingest;
 mod properties;
 mod refi;
 mod report;
+mod robustness;
 mod shipped;
 mod support;
 mod validity;

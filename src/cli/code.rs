@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use rayon::prelude::*;
 use thematic::analysis::summary::Summary;
-use thematic::coding::{CountScratch, Counts, RecordWriter};
+use thematic::coding::{CodedSegment, CountScratch, Counts, RecordWriter};
 use thematic::corpus::{Entry, Skipped, jsonl};
 use thematic::{Codebook, Coder, CorpusReader, Document};
 
@@ -128,6 +128,16 @@ pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Documents up to this size have their records rendered in parallel, into memory; larger ones
+/// straight to the output, when their turn comes.
+const RENDER_IN_MEMORY_UP_TO: usize = 4 << 20;
+
+/// One document's records: rendered, or its coding, to render when its turn comes.
+enum Rendered {
+    Bytes(Vec<u8>),
+    Later(Box<Document>, Vec<CodedSegment>),
+}
+
 /// One run of `thematic code`.
 struct Job<'a> {
     source: &'a Source,
@@ -156,34 +166,37 @@ impl Job<'_> {
             w.flush()?;
         }
         let mut skipped = Vec::new();
+        let render = |doc: &Document, segments: &[CodedSegment], out: &mut dyn Write| match format {
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                thematic::export::write_excerpt_rows(doc, segments, self.codebook, &mut w)
+                    .and_then(|()| w.flush())
+            }
+            _ => RecordWriter::new(out).write_document(doc, segments),
+        };
         self.source.batches(Self::batch_size(), |batch| {
-            let rendered: Vec<Result<Vec<u8>, Skipped>> = batch
+            let rendered: Vec<Result<Rendered, Skipped>> = batch
                 .par_iter()
                 .map(|item| {
                     let doc = self.source.load(item)?;
                     let coded = self.coder.code_document(&doc);
-                    let mut buffer = Vec::new();
-                    let written = match format {
-                        Format::Csv => {
-                            let mut w = csv::Writer::from_writer(&mut buffer);
-                            thematic::export::write_excerpt_rows(
-                                &doc,
-                                &coded.segments,
-                                self.codebook,
-                                &mut w,
-                            )
-                            .and_then(|()| w.flush())
-                        }
-                        _ => RecordWriter::new(&mut buffer).write_document(&doc, &coded.segments),
-                    };
-                    written.expect("writing to memory cannot fail");
                     self.tick(doc.len());
-                    Ok(buffer)
+                    // Every segment carries its passage's text: a large document's records can
+                    // be many times its size, too much to hold; they are written as they are
+                    // made, in turn.
+                    if doc.text.len() > RENDER_IN_MEMORY_UP_TO {
+                        return Ok(Rendered::Later(Box::new(doc), coded.segments));
+                    }
+                    let mut buffer = Vec::new();
+                    render(&doc, &coded.segments, &mut buffer)
+                        .expect("writing to memory cannot fail");
+                    Ok(Rendered::Bytes(buffer))
                 })
                 .collect();
             for item in rendered {
                 match item {
-                    Ok(bytes) => out.write_all(&bytes)?,
+                    Ok(Rendered::Bytes(bytes)) => out.write_all(&bytes)?,
+                    Ok(Rendered::Later(doc, segments)) => render(&doc, &segments, &mut *out)?,
                     Err(s) => skipped.push(s),
                 }
             }

@@ -161,7 +161,7 @@ fn snippet(text: &str, max: usize) -> String {
 }
 
 /// The corpus's index, if there is one and it was built from the files as they are now.
-fn current_index(args: &KwicArgs) -> anyhow::Result<Option<Index>> {
+fn current_index(args: &KwicArgs, progress: &Progress) -> anyhow::Result<Option<Index>> {
     let dir = args
         .index
         .clone()
@@ -169,7 +169,18 @@ fn current_index(args: &KwicArgs) -> anyhow::Result<Option<Index>> {
     if !dir.join("meta.json").is_file() {
         return Ok(None);
     }
-    let index = Index::open(&dir)?;
+    let index = match Index::open(&dir) {
+        Ok(index) => index,
+        // The files give the same lines; the index only saves reading them.
+        Err(thematic::Error::IndexBusy { .. }) => {
+            progress.note(format_args!(
+                "note: the index at {} is being updated by another run; reading the files instead",
+                dir.display()
+            ));
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let reader = super::open_reader(&args.corpus)?;
     Ok(index.is_current(&reader)?.then_some(index))
 }
@@ -184,7 +195,7 @@ pub fn run_kwic(args: KwicArgs, progress: &Progress) -> anyhow::Result<ExitCode>
         bail!("pattern {:?}: {problem}", args.pattern);
     }
     let concordance = Concordance::new(pattern, args.window);
-    let lines = match current_index(&args)? {
+    let lines = match current_index(&args, progress)? {
         Some(index) => {
             let documents = index.stored_documents(&concordance.required_words())?;
             progress.note(format_args!(

@@ -131,11 +131,9 @@ pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<(String, Option<String
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(&bytes, true);
     let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
-    let (text, _, _) = encoding.decode(&bytes);
-    Ok((
-        text.into_owned(),
-        Some(encoding.name().to_ascii_lowercase()),
-    ))
+    let text = super::memory::decode(encoding, &bytes)
+        .map_err(|refused| refused.for_file(path, bytes.len() as u64))?;
+    Ok((text, Some(encoding.name().to_ascii_lowercase())))
 }
 
 /// The offset of the first byte that marks binary data: NUL, or a control character other than

@@ -20,6 +20,7 @@ pub mod jsonl;
 mod loader;
 pub mod manifest;
 mod markdown;
+mod memory;
 mod normalize;
 pub mod pdf;
 mod utf16;
@@ -651,24 +652,29 @@ impl CorpusReader {
         } else {
             Metadata::default()
         };
-        let mut bytes = std::fs::read(&entry.path).map_err(|e| Error::io(&entry.path, e))?;
+        // Every buffer as large as the file is reserved fallibly: a file too large for the
+        // memory there is becomes an error for it, not an abort of the run.
+        let too_large = |refused: memory::OutOfMemory| refused.for_file(&entry.path, size);
+        let mut bytes = memory::read_file(&entry.path, size)?;
         let source_len = bytes.len();
         let forced = listed.encoding.as_deref().or(sidecar.encoding.as_deref());
         if let Some(label) = forced
             && matches!(loader.format(), "text" | "markdown" | "html")
             && let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes())
         {
-            let (text, _, _) = encoding.decode(&bytes);
-            bytes = text.into_owned().into_bytes();
+            let text = memory::decode(encoding, &bytes).map_err(too_large)?;
+            bytes = text.into_bytes();
         }
         let loaded = loader.load(&entry.path, bytes)?;
         // Loaders that report pages or sections hand over stored text already, since those
         // offsets index it.
         let text = if loaded.pages.is_empty() && loaded.sections.is_empty() {
-            normalize(loaded.text)
+            normalize::try_normalize(loaded.text).map_err(too_large)?
         } else {
             loaded.text
         };
+        memory::check_headroom(text.len().saturating_mul(memory::CODING_HEADROOM))
+            .map_err(too_large)?;
         let mut metadata = listed.or(sidecar).or(loaded.metadata);
         if metadata.title.is_empty() {
             metadata.title = first_line_title(&text);
@@ -730,7 +736,7 @@ impl CorpusReader {
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
 
 /// A size for messages: bytes for small sizes, else KB or MB (rounded up).
-fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     match bytes {
         0..10_000 => format!("{bytes} bytes"),
         10_000..10_000_000 => format!("{} KB", bytes.div_ceil(1 << 10)),
@@ -891,6 +897,32 @@ mod tests {
         );
         assert_eq!(first_line_title(""), "");
         assert_eq!(first_line_title(&"x".repeat(300)).chars().count(), 201);
+    }
+
+    #[test]
+    fn a_document_whose_buffers_are_refused_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("small.txt"), "Brain drain.\n").unwrap();
+        std::fs::write(dir.path().join("large.txt"), "brain drain ".repeat(200)).unwrap();
+        // "Утечка мозгов" in Windows-1251: 2,400 bytes that decode to about 4,200.
+        let text = "Утечка мозгов ".repeat(170);
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(&text);
+        std::fs::write(dir.path().join("legacy.txt"), &cp1251).unwrap();
+        let reader = CorpusReader::open(dir.path()).unwrap();
+        let entry = |id: &str| reader.entries().iter().find(|e| &*e.id == id).unwrap();
+        // The stand-in for a system that refuses allocations above 3,000 bytes, on this thread.
+        let _limit = memory::refuse_above(3000);
+        assert!(reader.read(entry("small")).is_ok());
+        for id in ["large", "legacy"] {
+            let err = reader.read(entry(id)).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{id}.txt")) && err.contains("too large to hold in memory"),
+                "{err}"
+            );
+        }
+        drop(_limit);
+        let legacy = reader.read(entry("legacy")).unwrap();
+        assert!(legacy.text.starts_with("Утечка мозгов"));
     }
 
     #[test]

@@ -141,12 +141,22 @@ impl PdfLoader {
         extractor: &Path,
         path: &Path,
     ) -> std::result::Result<Extracted, String> {
-        let out = scratch_path();
+        // A predictable name in a shared folder is an invitation: anyone could plant a symlink
+        // there and have the child overwrite its target. The file is created here, exclusively,
+        // under a random name; the child only opens it (never through a symlink), and it is
+        // removed when `out` drops, however the child ended.
+        let mut out = tempfile::Builder::new()
+            .prefix("thematic-pdf-")
+            .suffix(".json")
+            .tempfile()
+            .map_err(|e| {
+                format!("cannot create a temporary file for the PDF extractor's result: {e}")
+            })?;
         let mut command = Command::new(extractor);
         command
             .arg(EXTRACTOR_ARG)
             .arg(path)
-            .arg(&out)
+            .arg(out.path())
             .arg(self.max_memory.to_string())
             .arg(self.timeout.as_secs().max(1).to_string());
         if let Some(password) = &self.password {
@@ -154,12 +164,16 @@ impl PdfLoader {
         }
         let ran = run_limited(command, self.timeout)
             .map_err(|e| format!("cannot run the PDF extractor {}: {e}", extractor.display()));
-        let result = ran.and_then(|ran| self.interpret_child(ran, &out));
-        let _ = std::fs::remove_file(&out);
-        result
+        ran.and_then(|ran| self.interpret_child(ran, out.as_file_mut()))
     }
 
-    fn interpret_child(&self, ran: Ran, out: &Path) -> std::result::Result<Extracted, String> {
+    /// The child's result, read through this process's own handle of the file it was given
+    /// (so whatever the name may point at by now, only what the child wrote into it is read).
+    fn interpret_child(
+        &self,
+        ran: Ran,
+        out: &mut std::fs::File,
+    ) -> std::result::Result<Extracted, String> {
         let time_limit = || {
             format!(
                 "PDF too large or too complex to extract (no result within the {} s time limit; raise it with --pdf-timeout)",
@@ -176,8 +190,9 @@ impl PdfLoader {
             return Err(time_limit());
         }
         if ran.status.success() {
-            let json =
-                std::fs::read(out).map_err(|e| format!("the PDF extractor left no result: {e}"))?;
+            let mut json = Vec::new();
+            out.read_to_end(&mut json)
+                .map_err(|e| format!("the PDF extractor left no result: {e}"))?;
             return serde_json::from_slice(&json)
                 .map_err(|e| format!("the PDF extractor's result is unreadable: {e}"));
         }
@@ -509,6 +524,10 @@ fn info(doc: &pdf_extract::Document) -> Extracted {
 /// The body of `thematic __extract-pdf FILE OUT MAX_MEMORY MAX_SECONDS`: limits its own
 /// resources, extracts FILE and writes the result as JSON to OUT. Returns the exit code.
 ///
+/// OUT must be an empty regular file that the caller created for the purpose (securely, with a
+/// random name): it is opened without creating it and never through a symbolic link, so a link
+/// planted in its place is refused rather than followed.
+///
 /// Call it first thing in `main` of a program that names itself as the isolated extractor.
 pub fn run_extractor(args: &[String]) -> i32 {
     let report = |message: &str| {
@@ -533,7 +552,7 @@ pub fn run_extractor(args: &[String]) -> i32 {
     match extract_catching_panics(&bytes, password.as_deref()) {
         Ok(extracted) => {
             let json = serde_json::to_vec(&extracted).expect("serialising strings");
-            match std::fs::write(out, json) {
+            match write_result(Path::new(out), &json) {
                 Ok(()) => 0,
                 Err(e) => report(&format!("cannot write the result to {out}: {e}")),
             }
@@ -590,12 +609,27 @@ pub fn locate_extractor() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A path for the child's result that no other extraction uses.
-fn scratch_path() -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!("thematic-pdf-{}-{n}.json", std::process::id()))
+/// Writes the child's result into the file its parent created: opened without `O_CREAT` and
+/// with `O_NOFOLLOW`, and only if it is a regular file still empty, so neither a symlink nor
+/// another file put in its place is written through.
+fn write_result(out: &Path, json: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    let mut file = options.open(out)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() != 0 {
+        return Err(std::io::Error::other(
+            "not the empty file made for the result",
+        ));
+    }
+    file.write_all(json)?;
+    file.flush()
 }
 
 /// How a child process ended.

@@ -321,19 +321,24 @@ pub fn write_excerpt_rows<W: Write>(
     codebook: &Codebook,
     w: &mut csv::Writer<W>,
 ) -> io::Result<()> {
-    write_excerpt_rows_indexed(doc, &CharIndex::new(&doc.text), segments, codebook, w)
+    write_excerpt_rows_indexed(doc, &CharIndex::new(&doc.text), segments, codebook, w, None)
 }
 
-/// [`write_excerpt_rows`] with the document's character index already built.
+/// [`write_excerpt_rows`] with the document's character index already built, and the text
+/// column cut to `max_text_chars` characters if given.
 fn write_excerpt_rows_indexed<W: Write>(
     doc: &Document,
     index: &CharIndex,
     segments: &[CodedSegment],
     codebook: &Codebook,
     w: &mut csv::Writer<W>,
+    max_text_chars: Option<usize>,
 ) -> io::Result<()> {
     for seg in segments {
-        let text = slice_chars(&doc.text, index, seg.start, seg.end);
+        let mut text = slice_chars(&doc.text, index, seg.start, seg.end);
+        if let Some((cut, _)) = max_text_chars.and_then(|max| text.char_indices().nth(max)) {
+            text = &text[..cut];
+        }
         let patterns: BTreeSet<&str> = seg.hits.iter().map(|h| &*h.pattern).collect();
         let matched: BTreeSet<&str> = seg
             .hits
@@ -375,10 +380,23 @@ pub fn write_excerpts_csv(
     codebook: &Codebook,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    write_excerpts_csv_cut(coding, corpus, codebook, out, None)
+}
+
+/// [`write_excerpts_csv`], with each text cut to `max_text_chars` characters if given (for a
+/// table that cannot hold more, which then need not hold the whole text first).
+pub(crate) fn write_excerpts_csv_cut(
+    coding: &Coding,
+    corpus: &Corpus,
+    codebook: &Codebook,
+    out: &mut dyn Write,
+    max_text_chars: Option<usize>,
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(EXCERPT_COLUMNS).map_err(csv_error)?;
     for (doc, segments) in by_document(coding, corpus) {
-        write_excerpt_rows(doc, segments, codebook, &mut w)?;
+        let index = CharIndex::new(&doc.text);
+        write_excerpt_rows_indexed(doc, &index, segments, codebook, &mut w, max_text_chars)?;
     }
     w.flush()
 }
@@ -413,31 +431,53 @@ pub fn write_excerpts(
         w.flush()?;
     }
     let runs: Vec<(&Document, &[CodedSegment])> = by_document(coding, corpus).collect();
+    let render = |doc: &Document,
+                  segments: &[CodedSegment],
+                  csv_out: &mut dyn Write,
+                  jsonl_out: &mut dyn Write| {
+        let index = CharIndex::new(&doc.text);
+        let mut w = csv::Writer::from_writer(csv_out);
+        write_excerpt_rows_indexed(doc, &index, segments, codebook, &mut w, None)?;
+        w.flush()?;
+        drop(w);
+        let mut records = RecordWriter::new(jsonl_out);
+        for seg in segments {
+            records.write_in(doc, &index, seg)?;
+        }
+        records.into_inner().map(drop)
+    };
     for batch in runs.chunks(4 * rayon::current_num_threads()) {
-        let rendered: Vec<io::Result<(Vec<u8>, Vec<u8>)>> = batch
+        // Each excerpt carries its passage's text: a large document's rows can be many times
+        // its size, too much to hold, so they are written straight out in their turn.
+        let rendered: Vec<Option<io::Result<Rows>>> = batch
             .par_iter()
             .map(|&(doc, segments)| {
-                let index = CharIndex::new(&doc.text);
-                let mut csv_bytes = Vec::new();
-                let mut w = csv::Writer::from_writer(&mut csv_bytes);
-                write_excerpt_rows_indexed(doc, &index, segments, codebook, &mut w)?;
-                w.flush()?;
-                drop(w);
-                let mut records = RecordWriter::new(Vec::new());
-                for seg in segments {
-                    records.write_in(doc, &index, seg)?;
-                }
-                Ok((csv_bytes, records.into_inner()?))
+                (doc.text.len() <= RENDER_IN_MEMORY_UP_TO).then(|| {
+                    let (mut csv_bytes, mut jsonl_bytes) = (Vec::new(), Vec::new());
+                    render(doc, segments, &mut csv_bytes, &mut jsonl_bytes)?;
+                    Ok((csv_bytes, jsonl_bytes))
+                })
             })
             .collect();
-        for item in rendered {
-            let (csv_bytes, jsonl_bytes) = item?;
-            csv_out.write_all(&csv_bytes)?;
-            jsonl_out.write_all(&jsonl_bytes)?;
+        for (item, &(doc, segments)) in rendered.into_iter().zip(batch) {
+            match item {
+                Some(bytes) => {
+                    let (csv_bytes, jsonl_bytes) = bytes?;
+                    csv_out.write_all(&csv_bytes)?;
+                    jsonl_out.write_all(&jsonl_bytes)?;
+                }
+                None => render(doc, segments, &mut *csv_out, &mut *jsonl_out)?,
+            }
         }
     }
     Ok(())
 }
+
+/// A document's excerpts rendered: the CSV rows and the JSON Lines.
+type Rows = (Vec<u8>, Vec<u8>);
+
+/// Documents up to this size have their excerpts rendered in parallel, into memory.
+const RENDER_IN_MEMORY_UP_TO: usize = 4 << 20;
 
 /// The segments of `coding` in runs of one document each, with the document (segments of
 /// documents not in `corpus` are left out).

@@ -67,15 +67,21 @@ pub fn write_workbook(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()
 fn excerpt_rows(analysis: &Analysis) -> io::Result<Vec<Vec<String>>> {
     let coding = &analysis.coding;
     let shown = coding.segments.len().min(MAX_EXCERPT_ROWS);
+    // One character over the cell's limit is enough for `fit_cell` to cut the text as it
+    // would cut the whole of it, without the whole of every passage held here first.
+    let excerpts = |coding: &crate::Coding, w: &mut dyn Write| {
+        let (corpus, codebook) = (&analysis.corpus, &analysis.codebook);
+        super::write_excerpts_csv_cut(coding, corpus, codebook, w, Some(MAX_CELL_CHARS + 1))
+    };
     let mut rows = if shown == coding.segments.len() {
-        csv_rows(|w| super::write_excerpts_csv(coding, &analysis.corpus, &analysis.codebook, w))?
+        csv_rows(|w| excerpts(coding, w))?
     } else {
         let first = crate::Coding {
             unit: coding.unit,
             documents: coding.documents.clone(),
             segments: coding.segments[..shown].to_vec(),
         };
-        csv_rows(|w| super::write_excerpts_csv(&first, &analysis.corpus, &analysis.codebook, w))?
+        csv_rows(|w| excerpts(&first, w))?
     };
     if shown < coding.segments.len() {
         rows.push(vec![format!(

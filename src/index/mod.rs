@@ -12,6 +12,11 @@
 //! passages from the index's own stored text without reading the files again. Everything is
 //! committed at once at the end, so a run that is killed leaves the previous index as it was.
 //!
+//! One run updates an index at a time: an index opened to be updated ([`Index::open_or_create`],
+//! [`Index::create`]) holds its folder exclusively until it is dropped, one opened to be read
+//! ([`Index::open`]) shares it with other readers, and a run that finds the folder taken gets
+//! [`Error::IndexBusy`] rather than a half-written index.
+//!
 //! ```
 //! use thematic::index::{Index, Search};
 //! use thematic::{Codebook, CorpusReader, Unit};
@@ -30,6 +35,7 @@
 //! ```
 
 pub mod kwic;
+mod lock;
 mod search;
 pub mod tokenizer;
 
@@ -177,6 +183,8 @@ pub struct Index {
     inner: tantivy::Index,
     fields: Fields,
     path: PathBuf,
+    /// Held for as long as the index is open; see the [module documentation](self).
+    lock: lock::IndexLock,
 }
 
 impl std::fmt::Debug for Index {
@@ -193,45 +201,74 @@ fn index_error(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 impl Index {
-    /// Opens the index in `dir`, creating it (and the folder) when there is none. An index of
-    /// an older schema is replaced by a new, empty one.
+    /// Opens the index in `dir` to update it, creating it (and the folder) when there is none.
+    /// An index of an older schema is replaced by a new, empty one.
+    ///
+    /// The index holds the folder exclusively until dropped: while another run updates it (or,
+    /// for more than a few seconds, reads it) this fails with [`Error::IndexBusy`].
     pub fn open_or_create(dir: impl AsRef<Path>) -> Result<Index> {
         let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        // Taken before any file of the folder is looked at, let alone removed.
+        let lock = lock::IndexLock::exclusive(dir)?;
         if dir.join("meta.json").is_file() {
-            let index = Index::open(dir)?;
+            let index = Index::open_locked(dir, lock)?;
             if index.state()?.version == SCHEMA_VERSION {
                 return Ok(index);
             }
-            drop(index);
-            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            let Index { inner, lock, .. } = index;
+            drop(inner);
+            clear_folder(dir)?;
+            return Index::create_locked(dir, lock);
         }
-        Index::create(dir)
+        Index::create_locked(dir, lock)
     }
 
-    /// Creates a new, empty index in `dir`.
+    /// Creates a new, empty index in `dir`, held as [`Index::open_or_create`] holds it.
     pub fn create(dir: impl AsRef<Path>) -> Result<Index> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let lock = lock::IndexLock::exclusive(dir)?;
+        Index::create_locked(dir, lock)
+    }
+
+    fn create_locked(dir: &Path, lock: lock::IndexLock) -> Result<Index> {
         let (schema, fields) = Fields::schema();
         let inner = tantivy::Index::create_in_dir(dir, schema).map_err(|e| index_error(dir, e))?;
         let index = Index {
             inner,
             fields,
             path: dir.to_path_buf(),
+            lock,
         };
         index.register_tokenizers();
         Ok(index)
     }
 
-    /// Opens an existing index.
+    /// Opens an existing index to read it. Other readers may hold it too; while a run updates
+    /// it, this fails with [`Error::IndexBusy`]. [`Index::update`] on it waits for the other
+    /// readers as [`Index::open_or_create`] does.
     pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
         let dir = dir.as_ref();
+        if !dir.is_dir() {
+            // Let tantivy say what is missing, without making a lock file (or a folder) there.
+            return Err(match tantivy::Index::open_in_dir(dir) {
+                Err(e) => index_error(dir, e),
+                Ok(_) => index_error(dir, "not a folder"),
+            });
+        }
+        let lock = lock::IndexLock::shared(dir)?;
+        Index::open_locked(dir, lock)
+    }
+
+    fn open_locked(dir: &Path, lock: lock::IndexLock) -> Result<Index> {
         let inner = tantivy::Index::open_in_dir(dir).map_err(|e| index_error(dir, e))?;
         let (_, fields) = Fields::schema();
         let index = Index {
             inner,
             fields,
             path: dir.to_path_buf(),
+            lock,
         };
         index.register_tokenizers();
         Ok(index)
@@ -357,6 +394,7 @@ impl Index {
         unit: Unit,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<UpdateStats> {
+        self.lock.make_exclusive(&self.path)?;
         let previous = self.state()?;
         let codebook_print = fingerprint(codebook);
         let recode_all = previous.codebook != codebook_print || previous.version != SCHEMA_VERSION;
@@ -712,6 +750,24 @@ fn rebuilt_document(id: &str, passages: &[StoredPassage]) -> Document {
         doc.metadata.kind = first.meta.kind.clone();
     }
     doc
+}
+
+/// Removes everything in an index folder but the lock file, which the caller holds.
+fn clear_folder(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if entry.file_name() == lock::LOCK_FILE {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
 }
 
 /// Size and modification time (nanoseconds since the epoch) of a file, zeros if unknown.

@@ -136,6 +136,31 @@ pub struct Matcher {
     rules: rules::Rules,
 }
 
+/// Where a stemmed phrase may start: its pattern and a byte of the folded passage. The offset is
+/// kept in two halves, so an entry takes 12 bytes rather than 16: a long passage of common words
+/// can have a candidate every few words.
+#[derive(Debug, Clone, Copy)]
+struct StemStart {
+    id: PatternId,
+    low: u32,
+    high: u32,
+}
+
+impl StemStart {
+    fn new(id: PatternId, at: usize) -> StemStart {
+        let at = at as u64;
+        StemStart {
+            id,
+            low: at as u32,
+            high: (at >> 32) as u32,
+        }
+    }
+
+    fn at(self) -> usize {
+        (u64::from(self.high) << 32 | u64::from(self.low)) as usize
+    }
+}
+
 /// Reusable buffers for [`Matcher::find`]; one per thread.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -147,8 +172,8 @@ pub struct Scratch {
     candidate_in: Vec<u32>,
     /// Where the anchors of regexes that start at them occurred: (pattern, byte in passage).
     starts: Vec<(PatternId, usize)>,
-    /// Where the anchors of stemmed phrases occurred: (pattern, byte in the folded passage).
-    folded_starts: Vec<(PatternId, usize)>,
+    /// Where the anchors of stemmed phrases occurred in the folded passage.
+    folded_starts: Vec<StemStart>,
     passage_number: u32,
     selected: Vec<Hit>,
     applied: Vec<(usize, usize, usize)>,
@@ -545,7 +570,7 @@ impl Matcher {
                 for &id in &self.targets[m.pattern().as_usize()] {
                     let p = &self.patterns[id as usize];
                     if p.stemmed.is_some() {
-                        s.folded_starts.push((id, m.start()));
+                        s.folded_starts.push(StemStart::new(id, m.start()));
                         if s.candidate_in[id as usize] != s.passage_number {
                             s.candidate_in[id as usize] = s.passage_number;
                             s.candidates.push(id);
@@ -583,7 +608,7 @@ impl Matcher {
         s.starts.dedup();
         // Each stemmed phrase then reads its own run: a stable sort keeps the automaton's order
         // within it, which decides the overlaps skipped.
-        s.folded_starts.sort_by_key(|&(id, _)| id);
+        s.folded_starts.sort_by_key(|start| start.id);
         for i in 0..s.candidates.len() {
             let id = s.candidates[i];
             let p = &self.patterns[id as usize];
@@ -591,11 +616,11 @@ impl Matcher {
                 continue;
             }
             if let Some(stemmed) = &p.stemmed {
-                let from = s.folded_starts.partition_point(|&(x, _)| x < id);
-                let to = s.folded_starts.partition_point(|&(x, _)| x <= id);
+                let from = s.folded_starts.partition_point(|x| x.id < id);
+                let to = s.folded_starts.partition_point(|x| x.id <= id);
                 let mut last_end = 0;
                 for i in from..to {
-                    let (_, at) = s.folded_starts[i];
+                    let at = s.folded_starts[i].at();
                     if at < last_end {
                         continue;
                     }

@@ -347,6 +347,11 @@ fn each_word(text: &str, mut each: impl FnMut(usize, usize)) {
     }
 }
 
+/// The longest passage whose words are indexed. Counts compare spans of one sentence, so
+/// counting a longer passage's words where needed costs little, while its index could take as
+/// much memory again as its text.
+const WORD_INDEX_UP_TO: usize = 4 << 20;
+
 /// Buffers for the rules; one per thread, inside the matcher's scratch.
 #[derive(Debug, Default)]
 pub(super) struct RuleScratch {
@@ -354,11 +359,13 @@ pub(super) struct RuleScratch {
     set_hits: Vec<Vec<(usize, usize)>>,
     /// Hits of codes, before conditions, thresholds and choosing.
     code_hits: Vec<RawHit>,
-    /// Byte spans of its sentences.
-    sentences: Vec<(usize, usize)>,
+    /// Where its sentences end (each begins where the one before ends).
+    sentences: Vec<usize>,
     has_structure: bool,
-    /// Byte spans of its words, for counting the words between two spans.
-    words: Vec<(usize, usize)>,
+    /// Byte offsets where its words start, for counting the words between two spans: four
+    /// bytes a word (a passage of short words would otherwise need several times its size);
+    /// empty for a passage over [`WORD_INDEX_UP_TO`], whose words are counted where needed.
+    words: Vec<u32>,
     has_words: bool,
     /// Sentences a muting pattern matched.
     muted: Vec<usize>,
@@ -387,8 +394,11 @@ impl RuleScratch {
         }
         self.has_words = true;
         self.words.clear();
+        if passage.len() > WORD_INDEX_UP_TO {
+            return;
+        }
         let words = &mut self.words;
-        each_word(passage, |start, end| words.push((start, end)));
+        each_word(passage, |start, _| words.push(start as u32));
     }
 
     /// The number of words between two spans of `passage` that do not overlap, as
@@ -399,14 +409,17 @@ impl RuleScratch {
         if second.0 <= first.1 {
             return 0;
         }
+        if self.words.is_empty() {
+            return words_between(passage, a, b);
+        }
         let (from, to) = (first.1, second.0);
-        let before = self.words.partition_point(|&(start, _)| start < from);
-        if before > 0 && self.words[before - 1].1 > from {
+        let before = self.words.partition_point(|&start| (start as usize) < from);
+        if before > 0 && word_end(passage, self.words[before - 1] as usize) > from {
             // `from` lies inside a word: counted alone, its rest is a word of its own.
             return words_between(passage, a, b);
         }
         // Elsewhere a scan from `from` sees the words the passage's scan does.
-        self.words.partition_point(|&(start, _)| start < to) - before
+        self.words.partition_point(|&start| (start as usize) < to) - before
     }
 
     /// Works out the passage's sentences, once. (Words are counted only between the spans
@@ -417,18 +430,14 @@ impl RuleScratch {
         }
         self.has_structure = true;
         self.sentences.clear();
-        let mut start = 0;
-        for end in sentence_ends(passage) {
-            self.sentences.push((start, end));
-            start = end;
-        }
-        self.sentences.push((start, passage.len()));
+        self.sentences.extend(sentence_ends(passage));
+        self.sentences.push(passage.len());
     }
 
     /// The number of the sentence byte `at` lies in.
     fn sentence_of(&self, at: usize) -> usize {
         self.sentences
-            .partition_point(|&(_, end)| end <= at)
+            .partition_point(|&end| end <= at)
             .min(self.sentences.len().saturating_sub(1))
     }
 
