@@ -324,10 +324,17 @@ fn count_words(text: &str) -> usize {
 }
 
 /// Calls `each` with the byte span of every word of `text`, in order (see [`count_words`]).
-fn each_word(text: &str, mut each: impl FnMut(usize, usize)) {
+fn each_word(text: &str, each: impl FnMut(usize, usize)) {
+    each_word_from(text, 0, text.len(), each);
+}
+
+/// Calls `each` with the byte span of every word of `text` that starts in `from..until`, in
+/// order, reading from `from` (a word's start or a place between words, so that the words are
+/// those a reading of the whole text finds).
+fn each_word_from(text: &str, from: usize, until: usize, mut each: impl FnMut(usize, usize)) {
     let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
+    let mut at = from;
+    while at < until {
         // ASCII, most text, is classified from its byte without decoding.
         let b = bytes[at];
         let (word, len) = if b < 0x80 {
@@ -347,10 +354,10 @@ fn each_word(text: &str, mut each: impl FnMut(usize, usize)) {
     }
 }
 
-/// The longest passage whose words are indexed. Counts compare spans of one sentence, so
-/// counting a longer passage's words where needed costs little, while its index could take as
-/// much memory again as its text.
-const WORD_INDEX_UP_TO: usize = 4 << 20;
+/// One word in this many has its start kept in a passage's word index: a count of the words
+/// before a place reads at most this many words past the nearest kept start, and the index
+/// takes four bytes per this many words (a fraction of the text), however long the passage.
+const WORD_STRIDE: usize = 16;
 
 /// Buffers for the rules; one per thread, inside the matcher's scratch.
 #[derive(Debug, Default)]
@@ -362,9 +369,9 @@ pub(super) struct RuleScratch {
     /// Where its sentences end (each begins where the one before ends).
     sentences: Vec<usize>,
     has_structure: bool,
-    /// Byte offsets where its words start, for counting the words between two spans: four
-    /// bytes a word (a passage of short words would otherwise need several times its size);
-    /// empty for a passage over [`WORD_INDEX_UP_TO`], whose words are counted where needed.
+    /// Byte offsets where every [`WORD_STRIDE`]th of its words starts (word 0, 16, 32, …), for
+    /// counting the words between two spans; empty for a passage too long for 32-bit offsets,
+    /// whose words are counted where needed.
     words: Vec<u32>,
     has_words: bool,
     /// Sentences a muting pattern matched.
@@ -394,15 +401,35 @@ impl RuleScratch {
         }
         self.has_words = true;
         self.words.clear();
-        if passage.len() > WORD_INDEX_UP_TO {
+        if u32::try_from(passage.len()).is_err() {
             return;
         }
-        let words = &mut self.words;
-        each_word(passage, |start, _| words.push(start as u32));
+        let (words, mut n) = (&mut self.words, 0);
+        each_word(passage, |start, _| {
+            if n % WORD_STRIDE == 0 {
+                words.push(start as u32);
+            }
+            n += 1;
+        });
+    }
+
+    /// The number of the passage's words that start before `at`, and the start of the last of
+    /// them, from the index of [`RuleScratch::index_words`].
+    fn words_before(&self, passage: &str, at: usize) -> (usize, Option<usize>) {
+        let kept = self.words.partition_point(|&start| (start as usize) < at);
+        let Some(nearest) = kept.checked_sub(1) else {
+            return (0, None);
+        };
+        let (mut count, mut last) = (nearest * WORD_STRIDE, None);
+        each_word_from(passage, self.words[nearest] as usize, at, |start, _| {
+            count += 1;
+            last = Some(start);
+        });
+        (count, last)
     }
 
     /// The number of words between two spans of `passage` that do not overlap, as
-    /// [`words_between`] counts them, from the words found by [`RuleScratch::index_words`].
+    /// [`words_between`] counts them, from the index of [`RuleScratch::index_words`].
     fn words_between(&self, passage: &str, a: (usize, usize), b: (usize, usize)) -> usize {
         debug_assert!(self.has_words);
         let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
@@ -413,13 +440,13 @@ impl RuleScratch {
             return words_between(passage, a, b);
         }
         let (from, to) = (first.1, second.0);
-        let before = self.words.partition_point(|&start| (start as usize) < from);
-        if before > 0 && word_end(passage, self.words[before - 1] as usize) > from {
+        let (before, last) = self.words_before(passage, from);
+        if last.is_some_and(|start| word_end(passage, start) > from) {
             // `from` lies inside a word: counted alone, its rest is a word of its own.
             return words_between(passage, a, b);
         }
         // Elsewhere a scan from `from` sees the words the passage's scan does.
-        self.words.partition_point(|&start| (start as usize) < to) - before
+        self.words_before(passage, to).0 - before
     }
 
     /// Works out the passage's sentences, once. (Words are counted only between the spans
@@ -884,7 +911,7 @@ mod tests {
         ];
 
         fn text() -> impl Strategy<Value = String> {
-            prop::collection::vec(0..PIECES.len(), 0..60)
+            prop::collection::vec(0..PIECES.len(), 0..240)
                 .prop_map(|parts| parts.into_iter().map(|k| PIECES[k]).collect())
         }
 
