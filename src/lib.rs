@@ -145,17 +145,27 @@ impl Analysis {
     /// ones. An output that cannot be made from the data (not the disk) does not stop the
     /// others: it is listed in [`Written::failed`].
     pub fn write(&self, dir: impl AsRef<Path>) -> Result<Written> {
+        self.write_with(dir, |_| Ok(Vec::new()))
+    }
+
+    /// Like [`Analysis::write`], with outputs of one's own in the same set: `extra` writes them
+    /// into the folder it is given (the staging folder, see [`export::OutputFolder`]) and
+    /// returns their paths there.
+    pub fn write_with(
+        &self,
+        dir: impl AsRef<Path>,
+        extra: impl FnOnce(&Path) -> Result<Vec<PathBuf>>,
+    ) -> Result<Written> {
         let folder = export::OutputFolder::create(dir)?;
         let (staging, target) = (folder.path().to_path_buf(), folder.target().to_path_buf());
-        let written = self.write_into(&staging)?;
+        let mut written = self.write_into(&staging)?;
+        written.files.extend(extra(&staging)?);
         folder.commit(&written.files)?;
         Ok(written.moved(&staging, &target))
     }
 
-    /// Writes the outputs of [`Analysis::write`] straight into `dir`, each file atomically
-    /// but not the set: for writing into an [`export::OutputFolder`] along with outputs of
-    /// one's own.
-    pub fn write_into(&self, dir: &Path) -> Result<Written> {
+    /// Writes the outputs of [`Analysis::write`] straight into `dir`, each file atomically.
+    fn write_into(&self, dir: &Path) -> Result<Written> {
         type Outcome = (&'static str, Result<Vec<PathBuf>>);
         // The workbook and the report are written by one thread while the others write the
         // excerpt files, the largest part.

@@ -223,6 +223,15 @@ fn agree_evaluate_and_retrieve_from_the_command_line() {
         "{text}"
     );
     assert!(text.contains("  FP ") && text.contains("  FN "), "{text}");
+    assert!(!stderr(&o).contains("pass --roll-up"), "{}", stderr(&o));
+    // The gold codes themes only: without --roll-up, evaluate says what to pass.
+    let o = thematic(&["evaluate", "--gold", gold.to_str().unwrap()], &root());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("codes top-level themes only; pass --roll-up"),
+        "{}",
+        stderr(&o)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let auto = dir.path().join("auto.jsonl");

@@ -103,6 +103,33 @@ fn results_written_inside_the_corpus_are_never_read_back() {
 }
 
 #[test]
+fn a_project_file_asked_for_inside_the_results_folder_is_one_of_its_set() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("docs/a.txt"),
+        "The brain drain of scientists continues.",
+    );
+    for run in 0..2 {
+        let out = thematic(
+            &[
+                "-q",
+                "analyze",
+                "docs",
+                "--out",
+                "results",
+                "--qdpx",
+                "./results/sub/p.qdpx",
+            ],
+            dir.path(),
+        );
+        assert!(out.status.success(), "run {run}: {}", stderr(&out));
+    }
+    let marker = fs::read_to_string(dir.path().join("results/.thematic-output")).unwrap();
+    assert!(marker.lines().any(|l| l == "sub/p.qdpx"), "{marker}");
+    assert!(dir.path().join("results/sub/p.qdpx").is_file());
+}
+
+#[test]
 fn ignore_files_inside_the_corpus_are_honoured() {
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("keep.txt"), "kept");

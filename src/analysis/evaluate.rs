@@ -115,6 +115,10 @@ pub struct Evaluation {
     pub overall: CodeEvaluation,
     /// Every passage where they disagree, by code then position.
     pub disagreements: Vec<Disagreement>,
+    /// The gold standard codes top-level themes only, the codebook has sub-codes, and sub-codes
+    /// were not rolled up: a passage coded with a sub-code counts as missing its theme, and the
+    /// scores are far below what the codebook does. Evaluate again with `roll_up`.
+    pub wants_roll_up: bool,
 }
 
 /// Evaluates `auto` against `gold`, two codings of the same documents and unit. With
@@ -229,8 +233,16 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
             y.passage,
         ))
     });
+    let gold_themes_only = !gold.segments.is_empty()
+        && gold
+            .segments
+            .iter()
+            .all(|s| codebook.code(&s.code).is_some_and(|c| c.parent().is_none()));
+    let wants_roll_up =
+        !roll_up && gold_themes_only && codebook.codes().iter().any(|c| c.parent().is_some());
     Evaluation {
         passages,
+        wants_roll_up,
         macro_average: MacroAverage::of(&out),
         codes: out,
         by_lang,

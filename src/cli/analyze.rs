@@ -18,7 +18,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let unit: Unit = args.input.unit.into();
     // So does a results folder that cannot be replaced; a run killed from here on leaves the
     // previous results as they were.
-    let folder = thematic::export::OutputFolder::create(&args.out)?;
+    thematic::export::OutputFolder::check(&args.out)?;
     progress.update(|| format!("reading {}…", args.input.corpus.display()));
     let corpus = super::open_corpus_showing(&args.input.corpus, progress)?;
     if corpus.documents().is_empty() {
@@ -184,33 +184,21 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
 
     // The results folder is replaced as a whole; REFI-QDA files asked for inside it join the
     // set, those elsewhere are written (each atomically) once the set is in place.
-    let staging = folder.path().to_path_buf();
-    let inside = |path: &Option<PathBuf>| -> (Option<PathBuf>, Option<PathBuf>) {
-        match path {
-            Some(p) if p.parent().is_some_and(|d| same_folder(d, &args.out)) => {
-                (Some(staging.join(p.file_name().unwrap_or_default())), None)
-            }
-            other => (None, other.clone()),
-        }
-    };
-    let ((qdc_in, qdc_out), (qdpx_in, qdpx_out)) = (inside(&args.qdc), inside(&args.qdpx));
-    let mut written = analysis
-        .write_into(&staging)
+    let (qdc_in, qdc_out) = split_inside(args.qdc.as_deref(), &args.out);
+    let (qdpx_in, qdpx_out) = split_inside(args.qdpx.as_deref(), &args.out);
+    let written = analysis
+        .write_with(&args.out, |staging| {
+            let at = |inside: &Option<PathBuf>| inside.as_ref().map(|p| staging.join(p));
+            super::exchange::write_refi(&analysis, at(&qdc_in).as_deref(), at(&qdpx_in).as_deref())
+        })
         .with_context(|| format!("writing the results into {}", args.out.display()))?;
-    written.files.extend(super::exchange::write_refi(
-        &analysis,
-        qdc_in.as_deref(),
-        qdpx_in.as_deref(),
-    )?);
-    folder
-        .commit(&written.files)
-        .with_context(|| format!("putting the results in place at {}", args.out.display()))?;
     let mut names: Vec<String> = written
         .files
         .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter_map(|p| p.strip_prefix(&args.out).ok())
+        .map(|p| p.display().to_string())
         .collect();
-    for path in super::exchange::write_refi(&analysis, qdc_out.as_deref(), qdpx_out.as_deref())? {
+    for path in super::exchange::write_refi(&analysis, qdc_out, qdpx_out)? {
         names.push(path.display().to_string());
     }
     progress.note(format_args!(
@@ -230,15 +218,19 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Are `a` and `b` the same folder (`results` and `./results/` are)?
-fn same_folder(a: &Path, b: &Path) -> bool {
-    let a = if a.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        a
+/// Splits an output path into its place inside the results folder `out`, when it lies there,
+/// or itself, when it lies elsewhere (`./results/x.qdpx` lies in `results`).
+fn split_inside<'a>(path: Option<&'a Path>, out: &Path) -> (Option<PathBuf>, Option<&'a Path>) {
+    let Some(path) = path else {
+        return (None, None);
     };
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a.components().eq(b.components()),
+    let plain = |p: &Path| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    match plain(path).strip_prefix(plain(out)) {
+        Ok(inside) if !inside.as_os_str().is_empty() => (Some(inside.to_path_buf()), None),
+        _ => (None, Some(path)),
     }
 }

@@ -31,18 +31,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         &corpus,
         Some(&args.gold),
     )?;
-    let gold_is_top_level = !gold.segments.is_empty()
-        && gold.segments.iter().all(|s| !s.code.contains('/'))
-        && codebook.codes().iter().any(|c| c.depth() > 1);
-    if gold_is_top_level && !args.roll_up {
-        // Without roll-up a passage the codebook codes with a sub-code counts as missing its
-        // theme, and a gold of themes only scores far below what the codebook does.
+    let e = evaluate(&auto, &gold, &codebook, args.roll_up);
+    if e.wants_roll_up {
         eprintln!(
             "note: {} codes top-level themes only; pass --roll-up so that the codebook's sub-codes count for their theme",
             args.gold.display()
         );
     }
-    let e = evaluate(&auto, &gold, &codebook, args.roll_up);
     let macro_row = |m: &MacroAverage| CodeEvaluation {
         code: "(macro average)".into(),
         true_positives: 0,

@@ -15,7 +15,7 @@ pub fn write_refi(
     analysis: &Analysis,
     qdc: Option<&Path>,
     qdpx: Option<&Path>,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> thematic::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     if let Some(path) = qdc {
         thematic::export::write_atomic(path, |w| refi::write_codebook(&analysis.codebook, w))?;

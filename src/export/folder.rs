@@ -5,7 +5,7 @@
 //! [`OutputFolder::commit`] puts it in place, by one atomic exchange of the two folders on Linux
 //! (`renameat2(RENAME_EXCHANGE)`), so that a reader, a `kill -9` or a full disk sees either all
 //! the old outputs or all the new ones, never a mix. A staging folder whose run died (its lock
-//! is free) is removed by the next run that writes beside it.
+//! file beside it is held by nobody) is removed by the next run that writes beside it.
 //!
 //! The destination is thematic's own: it carries a marker ([`OUTPUT_MARKER`]) listing the files
 //! a run wrote, and a folder holding anything else is refused rather than replaced, so that no
@@ -35,9 +35,10 @@ use crate::corpus::OUTPUT_MARKER;
 use crate::error::{Error, Result};
 
 /// The name prefix of staging folders (and of the old folder on its way out).
-const STAGING_PREFIX: &str = ".thematic-out-";
-/// The lock file inside a staging folder, held for as long as its run writes.
-const LOCK_FILE: &str = ".lock";
+pub const STAGING_PREFIX: &str = ".thematic-out-";
+/// The suffix of a staging folder's lock file, which lies beside it (`NAME.lock` for the folder
+/// `NAME`) and is held for as long as its run lives.
+const LOCK_SUFFIX: &str = ".lock";
 
 /// A results folder being written: outputs go into [`OutputFolder::path`], a hidden staging
 /// folder beside the destination, and [`OutputFolder::commit`] swaps it in as a whole. Dropped
@@ -46,9 +47,10 @@ const LOCK_FILE: &str = ".lock";
 pub struct OutputFolder {
     target: PathBuf,
     staging: PathBuf,
-    /// Held (locked) while the run lives: a staging folder whose lock can be taken belongs to a
-    /// dead run.
-    _lock: File,
+    /// The staging folder's lock file, held while the run lives: a staging folder whose lock
+    /// nobody holds belongs to a dead run. Beside the folder, not in it, so that it is held
+    /// through the swap and never lands among the results.
+    lock: (PathBuf, File),
     committed: bool,
 }
 
@@ -73,19 +75,31 @@ impl OutputFolder {
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         check_replaceable(&target)?;
         remove_dead_staging(&parent);
-        let staging = tempfile::Builder::new()
+        // The lock first, held before its folder exists, so that no cleaner can take the
+        // folder for a dead run's.
+        let (lock, lock_path) = tempfile::Builder::new()
             .prefix(&format!("{STAGING_PREFIX}{}-", name.to_string_lossy()))
-            .tempdir_in(&parent)
+            .suffix(LOCK_SUFFIX)
+            .tempfile_in(&parent)
             .map_err(|e| Error::io(&parent, e))?
-            .keep();
-        let lock = File::create(staging.join(LOCK_FILE)).map_err(|e| Error::io(&staging, e))?;
-        lock_exclusive(&lock).map_err(|e| Error::io(&staging, e))?;
-        Ok(OutputFolder {
+            .keep()
+            .map_err(|e| Error::io(&parent, e.error))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        let staging = staging_of(&lock_path);
+        let folder = OutputFolder {
             target,
             staging,
-            _lock: lock,
+            lock: (lock_path, lock),
             committed: false,
-        })
+        };
+        fs::create_dir(&folder.staging).map_err(|e| Error::io(&folder.staging, e))?;
+        Ok(folder)
+    }
+
+    /// Checks, without writing anything, that `target` may be replaced as a whole (see
+    /// [`OutputFolder::create`]): for failing before long work rather than after it.
+    pub fn check(target: impl AsRef<Path>) -> Result<()> {
+        check_replaceable(target.as_ref())
     }
 
     /// The folder to write the outputs into.
@@ -99,7 +113,8 @@ impl OutputFolder {
     }
 
     /// Puts the outputs in place: the staging folder, with its marker listing `written` (files
-    /// inside [`OutputFolder::path`]), replaces the results folder as a whole.
+    /// inside [`OutputFolder::path`], each complete on disk, as [`super::AtomicFile`] leaves
+    /// them), replaces the results folder as a whole.
     pub fn commit(mut self, written: &[PathBuf]) -> Result<()> {
         let mut marker = String::from(
             "# thematic wrote this folder and replaces it as a whole on the next run.\n",
@@ -115,14 +130,12 @@ impl OutputFolder {
         file.write_all(marker.as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(|e| Error::io(&marker_path, e))?;
-        fs::remove_file(self.staging.join(LOCK_FILE)).map_err(|e| Error::io(&self.staging, e))?;
-        for path in written.iter().filter(|p| p.starts_with(&self.staging)) {
-            // Data reaches the disk before the folder is swapped in, so that a crash cannot
-            // leave a complete-looking folder of empty files.
-            if let Ok(file) = File::open(path) {
-                file.sync_all().map_err(|e| Error::io(path, e))?;
-            }
-        }
+        // The folder's entries reach the disk before it is swapped in, so that a crash cannot
+        // leave a complete-looking folder missing files.
+        #[cfg(unix)]
+        File::open(&self.staging)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|e| Error::io(&self.staging, e))?;
         #[cfg(unix)]
         {
             // Permissions as any folder the user makes, not the staging folder's private 0700.
@@ -144,14 +157,18 @@ impl Drop for OutputFolder {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
         }
+        let _ = fs::remove_file(&self.lock.0);
     }
 }
 
+/// The staging folder a lock file stands for.
+fn staging_of(lock: &Path) -> PathBuf {
+    let name = lock.file_name().unwrap_or_default().to_string_lossy();
+    lock.with_file_name(name.strip_suffix(LOCK_SUFFIX).unwrap_or(&name))
+}
+
 fn refuse(path: &Path, message: &str) -> Error {
-    Error::Io {
-        path: path.to_path_buf(),
-        source: io::Error::other(message.to_string()),
-    }
+    Error::io(path, io::Error::other(message.to_string()))
 }
 
 /// May `target` be replaced as a whole? It may when it does not exist, or is a folder that holds
@@ -188,8 +205,12 @@ fn check_replaceable(target: &Path) -> Result<()> {
         let entry = entry.map_err(|e| Error::io(target, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours = name == OUTPUT_MARKER
-            || listed.contains(&name)
-            || is_temporary(&name)
+            || listed.iter().any(|l| {
+                l == &name
+                    || l.strip_prefix(name.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+            || super::is_temporary(&name)
             || written_by_earlier_versions(&name);
         if !ours {
             return Err(refuse(
@@ -199,11 +220,6 @@ fn check_replaceable(target: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A temporary file of an interrupted write ([`super::AtomicFile`]).
-fn is_temporary(name: &str) -> bool {
-    name.starts_with(".thematic-") && name.ends_with(".tmp")
 }
 
 /// The files a results folder held before folders carried their marker.
@@ -216,25 +232,33 @@ fn written_by_earlier_versions(name: &str) -> bool {
         || (name.starts_with("crosstab_") && name.ends_with(".csv"))
 }
 
-/// Removes the staging folders in `parent` whose runs are dead (their lock is free). A folder
-/// that cannot be checked or removed is left for a later run: cleaning is never worth failing
-/// the run at hand.
+/// Removes the staging folders in `parent` whose runs are dead: their lock file is held by
+/// nobody, or gone. A folder that cannot be checked or removed is left for a later run:
+/// cleaning is never worth failing the run at hand.
 fn remove_dead_staging(parent: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name.to_string_lossy().starts_with(STAGING_PREFIX) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(STAGING_PREFIX) {
             continue;
         }
-        let path = entry.path();
-        let alive = File::options()
-            .write(true)
-            .open(path.join(LOCK_FILE))
-            .is_ok_and(|lock| try_lock_exclusive(&lock).is_err());
-        if !alive {
-            let _ = fs::remove_dir_all(&path);
+        if name.ends_with(LOCK_SUFFIX) {
+            // A lock without its folder: a run killed between making the two, unless it is
+            // making them now.
+            let orphan = !staging_of(&entry.path()).exists() && super::is_stale(&entry.path());
+            if orphan && File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok()) {
+                let _ = fs::remove_file(entry.path());
+            }
+            continue;
+        }
+        let staging = entry.path();
+        let lock = staging.with_file_name(format!("{name}{LOCK_SUFFIX}"));
+        let held = File::open(&lock).is_ok_and(|f| f.try_lock().is_err());
+        if !held {
+            let _ = fs::remove_dir_all(&staging);
+            let _ = fs::remove_file(&lock);
         }
     }
 }
@@ -261,27 +285,6 @@ fn swap_in(staging: &Path, target: &Path) -> Result<()> {
     fs::rename(staging, target).map_err(|e| Error::io(target, e))?;
     let _ = fs::remove_dir_all(&old);
     Ok(())
-}
-
-#[cfg(unix)]
-fn lock_exclusive(file: &File) -> io::Result<()> {
-    rustix::fs::flock(file, rustix::fs::FlockOperation::LockExclusive).map_err(io::Error::from)
-}
-
-#[cfg(unix)]
-fn try_lock_exclusive(file: &File) -> io::Result<()> {
-    rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-        .map_err(io::Error::from)
-}
-
-#[cfg(not(unix))]
-fn lock_exclusive(file: &File) -> io::Result<()> {
-    file.lock()
-}
-
-#[cfg(not(unix))]
-fn try_lock_exclusive(file: &File) -> io::Result<()> {
-    file.try_lock().map_err(|_| io::Error::other("locked"))
 }
 
 #[cfg(test)]
@@ -340,7 +343,11 @@ mod tests {
         // A run killed before its commit: its folder stays, its lock died with it.
         let dead = dir.path().join(format!("{STAGING_PREFIX}results-killed"));
         fs::create_dir(&dead).unwrap();
-        write(&dead, LOCK_FILE, "");
+        write(
+            dir.path(),
+            &format!("{STAGING_PREFIX}results-killed{LOCK_SUFFIX}"),
+            "",
+        );
         write(&dead, "excerpts.csv", &"x".repeat(1000));
         let live = OutputFolder::create(&results).unwrap();
         assert!(!dead.exists(), "the dead run's staging folder is removed");

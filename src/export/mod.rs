@@ -8,10 +8,10 @@
 mod folder;
 pub mod xlsx;
 
-pub use folder::OutputFolder;
+pub use folder::{OutputFolder, STAGING_PREFIX};
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs;
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -50,10 +50,12 @@ impl AtomicFile {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         remove_dead_temporaries(dir);
         let temp = tempfile::Builder::new()
-            .prefix(&format!(".thematic-{}-", std::process::id()))
-            .suffix(".tmp")
+            .prefix(TEMPORARY_PREFIX)
+            .suffix(TEMPORARY_SUFFIX)
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
+        // Held until the file is closed: a temporary nobody holds belongs to a dead writer.
+        temp.as_file().lock().map_err(|e| Error::io(dir, e))?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 16, temp),
@@ -83,37 +85,51 @@ impl AtomicFile {
     }
 }
 
-/// Removes the temporary files that killed runs left in `dir`: their names carry the process
-/// id of their writer, and that process is gone. Never fails: cleaning is not worth failing
-/// the write at hand.
+/// The name of a temporary file of [`AtomicFile`]: `.thematic-XXXXXX.tmp`.
+const TEMPORARY_PREFIX: &str = ".thematic-";
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// A temporary file of a write, finished or interrupted ([`AtomicFile`]).
+pub(crate) fn is_temporary(name: &str) -> bool {
+    name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX)
+}
+
+/// How old an unheld temporary must be to count as a dead writer's: a writer locks its file
+/// the moment it has made it, and this covers that moment many times over.
+const DEAD_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Was `path` last changed longer than [`DEAD_AFTER`] ago?
+pub(crate) fn is_stale(path: &Path) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > DEAD_AFTER))
+}
+
+/// Removes the temporary files that killed runs left in `dir` (no writer holds their lock), once
+/// per folder and run. Never fails: cleaning is not worth failing the write at hand.
 fn remove_dead_temporaries(dir: &Path) {
-    #[cfg(unix)]
+    static CLEANED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     {
-        let Ok(entries) = fs::read_dir(dir) else {
+        let mut cleaned = CLEANED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cleaned.iter().any(|d| d == dir) {
             return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let Some(rest) = name.strip_prefix(".thematic-") else {
-                continue;
-            };
-            if !name.ends_with(".tmp") {
-                continue;
-            }
-            let pid = rest.split('-').next().and_then(|p| p.parse::<i32>().ok());
-            let dead = pid
-                .and_then(rustix::process::Pid::from_raw)
-                .is_some_and(|pid| {
-                    rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
-                });
-            if dead {
-                let _ = fs::remove_file(entry.path());
-            }
+        }
+        cleaned.push(dir.to_path_buf());
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !is_temporary(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let unheld = File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok());
+        if is_stale(&entry.path()) && unheld {
+            let _ = fs::remove_file(entry.path());
         }
     }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 impl Write for AtomicFile {
@@ -543,21 +559,45 @@ mod tests {
         assert_eq!(leftovers, 1, "the temporary file is removed");
     }
 
-    #[cfg(unix)]
     #[test]
     fn temporaries_of_dead_writers_are_removed_and_a_live_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead_pid = child.id();
-        child.wait().unwrap();
-        let dead = dir.path().join(format!(".thematic-{dead_pid}-Ab12Cd.tmp"));
-        let live = dir
-            .path()
-            .join(format!(".thematic-{}-Zz99Yy.tmp", std::process::id()));
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        // The live writer first: making it cleans its folder once for this process.
+        let live = AtomicFile::create(&dir.path().join("live.csv")).unwrap();
+        let dead = dir.path().join(".thematic-Ab12Cd.tmp");
         fs::write(&dead, "half an excerpt file").unwrap();
-        fs::write(&live, "being written").unwrap();
-        write_atomic(&dir.path().join("out.csv"), |w| w.write_all(b"x")).unwrap();
-        assert!(!dead.exists(), "a dead writer's temporary is removed");
-        assert!(live.exists(), "a live writer's temporary is kept");
+        File::options()
+            .write(true)
+            .open(&dead)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        let live_name = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p != &dead)
+            .unwrap();
+        File::options()
+            .write(true)
+            .open(&live_name)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        // A fresh folder for this process: the live writer's was cleaned when it was made.
+        let other = tempfile::tempdir().unwrap();
+        for path in [&dead, &live_name] {
+            fs::rename(path, other.path().join(path.file_name().unwrap())).unwrap();
+        }
+        write_atomic(&other.path().join("out.csv"), |w| w.write_all(b"x")).unwrap();
+        assert!(
+            !other.path().join(dead.file_name().unwrap()).exists(),
+            "a dead writer's temporary is removed"
+        );
+        assert!(
+            other.path().join(live_name.file_name().unwrap()).exists(),
+            "a live writer's temporary is kept"
+        );
+        drop(live);
     }
 }
