@@ -109,15 +109,37 @@ fn updates_index_only_what_changed() {
     );
     assert!(hits.iter().all(|h| h.doc != "002_939361d204bde4f9"));
 
-    // A new codebook re-codes from the stored text, without reading the files.
+    // A new codebook re-codes every document.
     let narrow = Codebook::from_json_dictionary(r#"{"diaspora": ["diaspora"]}"#, None).unwrap();
     let recoded = update(&mut index, dir.path(), &narrow);
-    assert_eq!((recoded.recoded, recoded.bytes_read), (32, 0));
+    assert_eq!((recoded.recoded, recoded.unchanged), (32, 0));
     let coded = index
         .search(&Search::new("").code("diaspora").limit(100))
         .unwrap();
     assert!(!coded.is_empty() && coded.iter().all(|h| h.codes == ["diaspora"]));
     assert!(coded.iter().any(|h| h.doc == "new"));
+
+    // Regression: re-coding used to run the patterns over the stored passages alone, so titles
+    // and reference entries were coded and codes that need their document (`document = N`)
+    // were dropped. Re-coded, the index holds what a fresh one holds.
+    update(&mut index, dir.path(), &cb);
+    let mut fresh = Index::open_or_create(dir.path().join(".thematic/fresh")).unwrap();
+    update(&mut fresh, dir.path(), &cb);
+    let coding = |index: &Index| {
+        let mut passages: Vec<(String, usize, Vec<String>)> = index
+            .search(&Search::new("").limit(10_000))
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.doc, h.passage, h.codes))
+            .collect();
+        passages.sort();
+        passages
+    };
+    let (recoded, fresh) = (coding(&index), coding(&fresh));
+    assert!(recoded.iter().filter(|p| !p.2.is_empty()).count() > 100);
+    assert_eq!(recoded.len(), fresh.len());
+    let differ = recoded.iter().zip(&fresh).find(|(r, f)| r != f);
+    assert_eq!(differ, None, "(re-coded, fresh) passages differ");
 }
 
 #[test]

@@ -8,8 +8,8 @@
 //! kind, title, and the passage's language).
 //!
 //! [`Index::update`] indexes only what changed: files are compared by size and modification
-//! time, then by content hash; deleted files leave the index; a new codebook re-codes the
-//! passages from the index's own stored text without reading the files again. Everything is
+//! time, then by content hash; deleted files leave the index; a new codebook re-reads and re-codes every document (a
+//! passage's codes can depend on its role and on the rest of its document). Everything is
 //! committed at once at the end, so a run that is killed leaves the previous index as it was.
 //!
 //! One run updates an index at a time: an index opened to be updated ([`Index::open_or_create`],
@@ -164,7 +164,7 @@ pub struct UpdateStats {
     pub added: usize,
     /// Documents whose file changed, indexed again.
     pub updated: usize,
-    /// Documents re-coded from the index's stored text (the codebook changed, the file not).
+    /// Documents read and coded again because the codebook changed (the file did not).
     pub recoded: usize,
     /// Documents left as they were.
     pub unchanged: usize,
@@ -405,12 +405,6 @@ impl Index {
             .inner
             .writer_with_num_threads(threads, 64_000_000 * threads)
             .map_err(|e| index_error(&self.path, e))?;
-        let searcher = self
-            .inner
-            .reader()
-            .map_err(|e| index_error(&self.path, e))?
-            .searcher();
-
         let entries = reader.entries();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let stats = Mutex::new(UpdateStats::default());
@@ -424,14 +418,9 @@ impl Index {
                 o.size == size && o.modified == modified && o.file == entry.relative
             });
             let outcome: Result<Option<(DocState, Kind)>> = (|| {
-                if same_stamp && !reread_all {
+                if same_stamp && !reread_all && !recode_all {
                     let old = old.expect("same stamp implies a state");
-                    if !recode_all {
-                        return Ok(Some((old.clone(), Kind::Unchanged)));
-                    }
-                    let passages = self.recode_stored(&searcher, &writer, &id, &coder)?;
-                    stats.lock().expect("stats").passages += passages;
-                    return Ok(Some((old.clone(), Kind::Recoded)));
+                    return Ok(Some((old.clone(), Kind::Unchanged)));
                 }
                 let doc = match reader.read(entry) {
                     Ok(doc) => doc,
@@ -454,7 +443,12 @@ impl Index {
                 if old.is_some_and(|o| o.hash == hash) && !recode_all && !reread_all {
                     return Ok(Some((state, Kind::Unchanged)));
                 }
-                let kind = if old.is_some() {
+                // A new codebook re-reads the document rather than re-coding the stored
+                // passages: coding needs the roles, languages and neighbours of the passages
+                // (document-level conditions), which only the document itself gives.
+                let kind = if same_stamp && old.is_some_and(|o| o.hash == hash) {
+                    Kind::Recoded
+                } else if old.is_some() {
                     Kind::Updated
                 } else {
                     Kind::Added
@@ -602,33 +596,6 @@ impl Index {
         }
         d.add_text(f.title, &meta.title);
         d
-    }
-
-    /// Re-codes the stored passages of document `id` and writes them again.
-    fn recode_stored(
-        &self,
-        searcher: &tantivy::Searcher,
-        writer: &tantivy::IndexWriter<TantivyDocument>,
-        id: &str,
-        coder: &Coder,
-    ) -> Result<usize> {
-        let stored = self.stored_passages(searcher, id)?;
-        writer.delete_term(Term::from_field_text(self.fields.doc, id));
-        let mut scratch = crate::matcher::Scratch::default();
-        for p in &stored {
-            let mut codes: Vec<String> = Vec::new();
-            coder
-                .matcher()
-                .for_each_code(&p.text, &mut scratch, |code, _| {
-                    codes.push(coder.code_id(code).to_string());
-                });
-            let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-            let tdoc = self.build_document(id, p.passage, p.span, &p.text, &code_refs, &p.meta);
-            writer
-                .add_document(tdoc)
-                .map_err(|e| index_error(&self.path, e))?;
-        }
-        Ok(stored.len())
     }
 
     fn stored_passages(
