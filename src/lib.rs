@@ -83,6 +83,7 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod lang;
+pub mod learn;
 pub mod matcher;
 pub mod refi;
 pub mod report;

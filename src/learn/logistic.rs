@@ -1,0 +1,1 @@
+//! L2-regularised logistic regression on sparse rows.
