@@ -31,8 +31,9 @@ use crate::matcher::{Matcher, Scratch};
 use crate::segment::{Passage, Role, Roles, Unit, matchable_text, segment_into};
 use crate::text::{CharCounter, CharIndex};
 
-/// Who applied a code.
+/// Who applied a code. More kinds of coder may come: match with a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Origin {
     /// The codebook's patterns.
     #[default]
@@ -42,16 +43,107 @@ pub enum Origin {
         /// The coder's name.
         coder: String,
     },
+    /// A model learned from manual codings (see [`learn`](crate::learn)).
+    Model {
+        /// How likely the model finds it that the code applies.
+        probability: Probability,
+        /// The features that weighed most, strongest first.
+        evidence: Arc<[Evidence]>,
+    },
 }
 
 impl Origin {
-    /// `"auto"` or `"manual"`.
+    /// `"auto"`, `"manual"` or `"model"`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Origin::Auto => "auto",
             Origin::Manual { .. } => "manual",
+            Origin::Model { .. } => "model",
         }
     }
+
+    /// Was the code given by the machine (the codebook or a model) rather than a person?
+    pub fn is_automatic(&self) -> bool {
+        !matches!(self, Origin::Manual { .. })
+    }
+}
+
+/// A probability in `[0, 1]`. Compared and hashed by value, so that segments carrying one stay
+/// `Eq` and `Hash`.
+#[derive(Debug, Clone, Copy, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Probability(f32);
+
+impl Probability {
+    /// `p` clamped into `[0, 1]` (NaN becomes 0).
+    pub fn new(p: f64) -> Probability {
+        Probability(if p.is_nan() {
+            0.0
+        } else {
+            p.clamp(0.0, 1.0) as f32
+        })
+    }
+
+    /// The value.
+    pub fn get(self) -> f32 {
+        self.0
+    }
+}
+
+impl PartialEq for Probability {
+    fn eq(&self, other: &Probability) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Probability {}
+
+impl std::hash::Hash for Probability {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+/// One feature's share in a model's decision: its name (`w:учен`, `c:ёны`,
+/// `pattern:brain_drain|утечка мозгов`) and its weight times its value — positive for the code,
+/// negative against it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The feature.
+    pub feature: Arc<str>,
+    /// Its contribution to the decision (log-odds).
+    pub weight: f32,
+}
+
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Evidence) -> bool {
+        self.feature == other.feature && self.weight.to_bits() == other.weight.to_bits()
+    }
+}
+
+impl Eq for Evidence {}
+
+impl std::hash::Hash for Evidence {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.feature.hash(state);
+        self.weight.to_bits().hash(state);
+    }
+}
+
+/// A second coder that reviews what the codebook coded in a document: it may add codes the
+/// codebook missed and withdraw codes it finds wrong. A [`learn::Model`](crate::learn::Model)
+/// is one; [`Coder::model`] sets it.
+pub trait CodingModel: Send + Sync + std::fmt::Debug {
+    /// Reviews `coding`, the codebook's coding of `doc`, changing only the passages whose role
+    /// is in `roles`.
+    /// `code_ids` are the codebook's codes, in its order (segments keep to it).
+    fn review(
+        &self,
+        doc: &Document,
+        coding: &mut DocumentCoding,
+        roles: Roles,
+        code_ids: &[Arc<str>],
+    );
 }
 
 /// Why a code applies: a pattern matched a span.
@@ -289,7 +381,7 @@ impl Coding {
                     )
                     .map_err(|e| fail(e.to_string()))?;
                 }
-                Origin::Auto => {
+                Origin::Auto | Origin::Model { .. } => {
                     let chars = doc.text.chars().count();
                     if seg.end > chars {
                         return Err(fail(format!(
@@ -400,6 +492,7 @@ pub struct Coder {
     lineage: Vec<Vec<usize>>,
     unit: Unit,
     roles: Roles,
+    model: Option<Arc<dyn CodingModel>>,
 }
 
 impl Coder {
@@ -423,7 +516,19 @@ impl Coder {
                 .collect(),
             unit: Unit::Paragraph,
             roles: Roles::BODY,
+            model: None,
         })
+    }
+
+    /// Has `model` review every document's coding (see [`CodingModel`]).
+    pub fn model(mut self, model: Arc<dyn CodingModel>) -> Coder {
+        self.model = Some(model);
+        self
+    }
+
+    /// The codebook's own coding of a document, without the model's review.
+    pub fn code_document_by_codebook(&self, doc: &Document) -> DocumentCoding {
+        self.code_with_codebook(doc)
     }
 
     /// Sets which passages are coded, by their role (default: body text only; headings,
@@ -460,8 +565,16 @@ impl Coder {
         &self.code_ids[index]
     }
 
-    /// Codes one document.
+    /// Codes one document (and has the model review it, if one is set).
     pub fn code_document(&self, doc: &Document) -> DocumentCoding {
+        let mut coding = self.code_with_codebook(doc);
+        if let Some(model) = &self.model {
+            model.review(doc, &mut coding, self.roles, &self.code_ids);
+        }
+        coding
+    }
+
+    fn code_with_codebook(&self, doc: &Document) -> DocumentCoding {
         let mut passages = Vec::new();
         segment_into(&doc.text, self.unit, &mut passages);
         let mut scratch = Scratch::default();
@@ -557,6 +670,23 @@ impl Coder {
     /// Counts passages and hits per code in one document, adding to `counts`, without building
     /// segments: the fastest way to code.
     pub fn count_document(&self, doc: &Document, counts: &mut Counts, scratch: &mut CountScratch) {
+        if self.model.is_some() {
+            // The model needs every passage's features: count from the full coding.
+            let coding = self.code_document(doc);
+            let mut last = (usize::MAX, usize::MAX);
+            for seg in &coding.segments {
+                let code = self.code_index(&seg.code);
+                if last != (seg.passage, code) {
+                    counts.passages[code] += 1;
+                    last = (seg.passage, code);
+                }
+                counts.hits[code] += seg.hits.len() as u64;
+            }
+            counts.passages_total += coding.passages.len() as u64;
+            counts.documents += 1;
+            counts.bytes += doc.source_len as u64;
+            return;
+        }
         let text = doc.text.as_str();
         if self.unit == Unit::Block && self.roles == Roles::ALL {
             // Every block is counted whatever its role: no need to tell the roles.
@@ -761,6 +891,10 @@ struct RecordOut<'a> {
     origin: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     coder: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probability: Option<Probability>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a [Evidence]>,
     hits: &'a [Hit],
     #[serde(skip_serializing_if = "Option::is_none")]
     memo: Option<&'a str>,
@@ -831,10 +965,15 @@ impl<W: Write> RecordWriter<W> {
         section: Option<&str>,
     ) -> std::io::Result<()> {
         self.line.clear();
-        let (origin, coder) = match &seg.origin {
-            Origin::Auto => ("auto", None),
-            Origin::Manual { coder } => ("manual", Some(coder.as_str())),
+        let (coder, probability, evidence) = match &seg.origin {
+            Origin::Auto => (None, None, None),
+            Origin::Manual { coder } => (Some(coder.as_str()), None, None),
+            Origin::Model {
+                probability,
+                evidence,
+            } => (None, Some(*probability), Some(&**evidence)),
         };
+        let origin = seg.origin.as_str();
         let record = RecordOut {
             doc: &seg.doc,
             passage: seg.passage,
@@ -843,6 +982,8 @@ impl<W: Write> RecordWriter<W> {
             code: &seg.code,
             origin,
             coder,
+            probability,
+            evidence,
             hits: &seg.hits,
             memo: seg.memo.as_deref(),
             lang: seg.lang,
@@ -892,6 +1033,10 @@ struct RecordIn {
     code: Arc<str>,
     origin: String,
     coder: Option<String>,
+    #[serde(default)]
+    probability: Option<f64>,
+    #[serde(default)]
+    evidence: Option<Vec<Evidence>>,
     #[serde(default)]
     hits: Vec<Hit>,
     #[serde(default)]
@@ -954,9 +1099,21 @@ pub fn read_records(input: impl BufRead, path: Option<&Path>) -> Result<Vec<Reco
             ("manual", None) => {
                 return Err(fail("a manual record needs a \"coder\"".to_string(), 1));
             }
+            ("model", _) => match raw.probability {
+                Some(p) if (0.0..=1.0).contains(&p) => Origin::Model {
+                    probability: Probability::new(p),
+                    evidence: raw.evidence.unwrap_or_default().into(),
+                },
+                _ => {
+                    return Err(fail(
+                        "a model record needs a \"probability\" between 0 and 1".to_string(),
+                        1,
+                    ));
+                }
+            },
             (other, _) => {
                 return Err(fail(
-                    format!("unknown origin {other:?}: expected \"auto\" or \"manual\""),
+                    format!("unknown origin {other:?}: expected \"auto\", \"manual\" or \"model\""),
                     1,
                 ));
             }

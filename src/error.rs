@@ -75,6 +75,15 @@ pub enum Error {
     /// A request made through the library API is invalid (an unknown code, an empty span, …).
     #[error("{0}")]
     Invalid(String),
+    /// A learned model file that cannot be used: unreadable, corrupt, of another format version,
+    /// or trained for another codebook.
+    #[error("{}: {}", path.display(), message)]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it, and what to do.
+        message: String,
+    },
     /// Reading or writing failed where no file is known: an [`std::io::Error`] turned into
     /// this error by `?`, as in a program of your own that links the library. Prefer
     /// [`Error::io`], which names the file.
@@ -134,7 +143,8 @@ impl Error {
             | Error::NotUtf8 { path, .. }
             | Error::Document { path, .. }
             | Error::Corpus { path, .. }
-            | Error::IndexBusy { path, .. } => Some(path),
+            | Error::IndexBusy { path, .. }
+            | Error::Model { path, .. } => Some(path),
             Error::Codebook(d) | Error::Manifest(d) | Error::Coding(d) => d.path.as_deref(),
             Error::Invalid(_) | Error::IoWithoutPath(_) => None,
         }

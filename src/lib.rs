@@ -133,6 +133,7 @@ impl Analysis {
             options: analysis::TableOptions::default(),
             manual: Vec::new(),
             crosstabs: Vec::new(),
+            model: None,
         }
     }
 
@@ -284,6 +285,7 @@ pub struct AnalysisBuilder {
     options: analysis::TableOptions,
     manual: Vec<(Vec<coding::Record>, Option<PathBuf>)>,
     crosstabs: Vec<String>,
+    model: Option<std::sync::Arc<dyn coding::CodingModel>>,
 }
 
 impl AnalysisBuilder {
@@ -296,6 +298,15 @@ impl AnalysisBuilder {
     /// Which passages are auto-coded, by role (default: body text; see [`Coder::roles`]).
     pub fn roles(mut self, roles: segment::Roles) -> AnalysisBuilder {
         self.roles = roles;
+        self
+    }
+
+    /// A model that reviews the codebook's coding (see [`Coder::model`]); `None` for none.
+    pub fn model<M: coding::CodingModel + 'static>(
+        mut self,
+        model: Option<std::sync::Arc<M>>,
+    ) -> AnalysisBuilder {
+        self.model = model.map(|m| m as std::sync::Arc<dyn coding::CodingModel>);
         self
     }
 
@@ -355,9 +366,12 @@ impl AnalysisBuilder {
     /// Like [`AnalysisBuilder::run`], calling `progress` with each document once it is coded
     /// (from any thread, in no set order).
     pub fn run_with(self, progress: &(dyn Fn(&Document) + Sync)) -> Result<Analysis> {
-        let coder = Coder::new(&self.codebook)?
+        let mut coder = Coder::new(&self.codebook)?
             .unit(self.unit)
             .roles(self.roles);
+        if let Some(model) = self.model {
+            coder = coder.model(model);
+        }
         let mut coding = coder.code_corpus_with(&self.corpus, progress);
         for (records, path) in self.manual {
             coding.add_records(records, &self.corpus, path.as_deref())?;

@@ -90,7 +90,7 @@ fn segment_table(
         .map(|s| {
             let coder = match &s.origin {
                 Origin::Manual { coder } => coder.clone(),
-                Origin::Auto => "auto".to_string(),
+                other => other.as_str().to_string(),
             };
             (
                 s.doc.to_string(),

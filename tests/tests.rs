@@ -9,6 +9,7 @@ mod hostile_parsers;
 mod hostile_runs;
 mod index;
 mod ingest;
+mod learn;
 mod properties;
 mod refi;
 mod report;

@@ -38,7 +38,7 @@ fn records(dir: &Path, file: &str) -> Vec<thematic::coding::Record> {
     read_records(fs::read(&path).unwrap().as_slice(), Some(&path)).unwrap()
 }
 
-fn coding(corpus: &Corpus, path: &Path) -> Coding {
+pub fn coding(corpus: &Corpus, path: &Path) -> Coding {
     let records = read_records(fs::read(path).unwrap().as_slice(), Some(path)).unwrap();
     let mut coding = Coding::empty(corpus, Unit::Paragraph);
     coding.add_records(records, corpus, Some(path)).unwrap();
@@ -53,7 +53,7 @@ fn evaluation(name: &str) -> Evaluation {
     evaluate(&auto, &coding(&corpus, &dir.join("gold.jsonl")), &cb, true)
 }
 
-fn macro_kappa(e: &Evaluation, lang: Option<&str>) -> f64 {
+pub fn macro_kappa(e: &Evaluation, lang: Option<&str>) -> f64 {
     match lang {
         None => e.macro_average.kappa.unwrap(),
         Some(lang) => e

@@ -146,7 +146,7 @@ impl OriginFilter {
     pub fn admits(self, origin: &Origin) -> bool {
         match self {
             OriginFilter::Any => true,
-            OriginFilter::Auto => matches!(origin, Origin::Auto),
+            OriginFilter::Auto => origin.is_automatic(),
             OriginFilter::Manual => matches!(origin, Origin::Manual { .. }),
         }
     }

@@ -31,7 +31,7 @@ pub fn run(args: AgreeArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|r| match &r.segment.origin {
                 Origin::Manual { coder } => coder.as_str(),
-                Origin::Auto => "auto",
+                other => other.as_str(),
             })
             .collect();
         names.sort_unstable();

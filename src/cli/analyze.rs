@@ -30,7 +30,9 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     }
     let counter = progress.counter("coded", Some(corpus.documents().len()));
     let started = Instant::now();
+    let model = args.model.load(&codebook)?;
     let mut builder = Analysis::builder(corpus, codebook)
+        .model(model)
         .unit(unit)
         .roles(args.input.roles)
         .cooccurrence(args.cooccur)

@@ -90,9 +90,12 @@ impl Source {
 
 pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let codebook = super::load_codebook(args.input.codebook.as_deref())?;
-    let coder = Coder::new(&codebook)?
-        .unit(args.input.unit.into())
-        .roles(args.input.roles);
+    let coder = args.model.apply(
+        Coder::new(&codebook)?
+            .unit(args.input.unit.into())
+            .roles(args.input.roles),
+        &codebook,
+    )?;
     let mut problems = Vec::new();
     let mut ignored = Vec::new();
     let source = if args.stdin {

@@ -21,9 +21,12 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     let corpus = super::open_corpus(&args.input.corpus)?;
     let unit = args.input.unit.into();
-    let auto = Coder::new(&codebook)?
-        .unit(unit)
-        .roles(args.input.roles)
+    let auto = args
+        .model
+        .apply(
+            Coder::new(&codebook)?.unit(unit).roles(args.input.roles),
+            &codebook,
+        )?
         .code_corpus(&corpus);
     let mut gold = Coding::empty(&corpus, unit);
     gold.add_records(

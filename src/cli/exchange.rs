@@ -35,7 +35,9 @@ pub fn export(args: ExportArgs, progress: &Progress) -> anyhow::Result<ExitCode>
     let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     progress.update(|| format!("reading {}…", args.input.corpus.display()));
     let corpus = super::open_corpus(&args.input.corpus)?;
+    let model = args.model.load(&codebook)?;
     let mut builder = Analysis::builder(corpus, codebook)
+        .model(model)
         .unit(args.input.unit.into())
         .roles(args.input.roles);
     for path in &args.codings {
@@ -168,7 +170,7 @@ fn import_project(file: &Path, out: &Path, progress: &Progress) -> anyhow::Resul
         .iter()
         .filter_map(|s| match &s.origin {
             thematic::Origin::Manual { coder } => Some(coder.to_string()),
-            thematic::Origin::Auto => None,
+            _ => None,
         })
         .collect();
     progress.note(format_args!(

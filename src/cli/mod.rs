@@ -7,6 +7,7 @@ mod codebook;
 mod evaluate;
 mod exchange;
 mod index;
+mod learn;
 mod merge;
 mod output;
 mod retrieve;
@@ -249,6 +250,10 @@ enum Command {
     /// OUT/codings.jsonl, the team's codings as manual records by their coders, to compare
     /// with the automatic coding (`thematic agree`) or to use as a gold standard.
     Import(ImportArgs),
+    /// Learn a model from manual codings: one classifier per code over each passage's words,
+    /// character n-grams and the codebook's decisions; prints its cross-validated figures
+    /// against the codebook alone on the same folds, and writes the model for --model.
+    Learn(LearnArgs),
     /// Evaluate the codebook against a hand-coded gold standard.
     ///
     /// Per code: precision, recall, F1 and kappa of the automatic coding against the gold
@@ -294,6 +299,8 @@ struct RetrieveArgs {
     query: String,
     #[command(flatten)]
     input: Input,
+    #[command(flatten)]
+    model: ModelArgs,
     #[command(flatten)]
     counting: Counting,
     /// Output format (jsonl: one object per passage, with its codes and text).
@@ -430,12 +437,40 @@ struct KwicArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct LearnArgs {
+    /// Manual codings of the corpus's passages (JSON Lines of coded segments; a REFI-QDA
+    /// project becomes one with `thematic import`). Repeatable. Every passage of every document
+    /// in the corpus counts as coded: the codes these files give it, and no other.
+    #[arg(long = "codings", value_name = "FILE", required = true)]
+    codings: Vec<PathBuf>,
+    #[command(flatten)]
+    input: Input,
+    /// Where to write the model.
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    /// Folds of cross-validation, grouped by document.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    folds: usize,
+    /// Regularisation (scikit-learn's C): larger fits the coded passages closer.
+    #[arg(long, default_value_t = 10.0, value_name = "C")]
+    c: f64,
+    /// Minimum number of passages a word or n-gram must appear in to be a feature.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    min_df: u32,
+    /// Output format of the cross-validation table.
+    #[arg(long, short, default_value = "table", value_enum)]
+    format: TableFormat,
+}
+
+#[derive(Debug, clap::Args)]
 struct EvaluateArgs {
     /// The gold standard: JSON Lines of hand-coded segments.
     #[arg(long, value_name = "FILE")]
     gold: PathBuf,
     #[command(flatten)]
     input: Input,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Count a sub-code's passages for its parent codes too (in both codings).
     #[arg(long)]
     roll_up: bool,
@@ -469,6 +504,58 @@ struct Input {
     roles: thematic::segment::Roles,
 }
 
+/// A learned model reviewing the codebook's coding.
+#[derive(Debug, clap::Args)]
+struct ModelArgs {
+    /// A model learned with `thematic learn`: for each code it has a classifier for, it gives
+    /// the code where its probability reaches the code's threshold (origin "model", with the
+    /// probability and the features that weighed most) and withdraws the codebook's codes
+    /// where it does not.
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Overrides the threshold the model chose for a code: CODE=P, P between 0 and 1.
+    /// Repeatable.
+    #[arg(long = "threshold", value_name = "CODE=P", requires = "model")]
+    thresholds: Vec<String>,
+}
+
+impl ModelArgs {
+    /// The model, checked against `codebook`, with the thresholds set.
+    fn load(
+        &self,
+        codebook: &thematic::Codebook,
+    ) -> anyhow::Result<Option<std::sync::Arc<thematic::learn::Model>>> {
+        let Some(path) = &self.model else {
+            return Ok(None);
+        };
+        let mut model = thematic::learn::Model::load(path)?;
+        model.check_codebook(codebook, path)?;
+        for t in &self.thresholds {
+            let parsed = t
+                .split_once('=')
+                .and_then(|(code, p)| Some((code, p.trim().parse::<f32>().ok()?)))
+                .filter(|(_, p)| (0.0..=1.0).contains(p));
+            let Some((code, p)) = parsed else {
+                anyhow::bail!("--threshold {t:?}: expected CODE=P with P between 0 and 1");
+            };
+            model.set_threshold(code.trim(), p)?;
+        }
+        Ok(Some(std::sync::Arc::new(model)))
+    }
+
+    /// `coder` with the model, if one was given.
+    fn apply(
+        &self,
+        coder: thematic::Coder,
+        codebook: &thematic::Codebook,
+    ) -> anyhow::Result<thematic::Coder> {
+        Ok(match self.load(codebook)? {
+            Some(model) => coder.model(model),
+            None => coder,
+        })
+    }
+}
+
 fn parse_roles(s: &str) -> Result<thematic::segment::Roles, String> {
     s.parse().map_err(|e: thematic::Error| e.to_string())
 }
@@ -497,6 +584,8 @@ impl From<UnitArg> for Unit {
 struct AnalyzeArgs {
     #[command(flatten)]
     input: Input,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Where to write the tables and excerpts.
     #[arg(long, short, default_value = "out", value_name = "DIR")]
     out: PathBuf,
@@ -545,6 +634,8 @@ enum Format {
 struct CodeArgs {
     #[command(flatten)]
     input: Input,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Output format.
     #[arg(long, short, default_value = "jsonl", value_enum)]
     format: Format,
@@ -559,6 +650,8 @@ struct CodeArgs {
 struct ExportArgs {
     #[command(flatten)]
     input: Input,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Write the codebook as a REFI-QDA codebook (.qdc).
     #[arg(long, value_name = "FILE")]
     qdc: Option<PathBuf>,
@@ -634,6 +727,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retrieve(args) => retrieve::run(args),
         Command::Agree(args) => agree::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Learn(args) => learn::run(args, &progress),
         Command::Index(args) => index::run_index(args, &progress),
         Command::Search(args) => index::run_search(args, &progress),
         Command::Kwic(args) => index::run_kwic(args, &progress),

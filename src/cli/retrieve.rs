@@ -15,9 +15,14 @@ pub fn run(args: RetrieveArgs) -> anyhow::Result<ExitCode> {
     let query = Query::parse(&args.query)?;
     let codebook = super::load_codebook(args.input.codebook.as_deref())?;
     let corpus = super::open_corpus(&args.input.corpus)?;
-    let mut coding = Coder::new(&codebook)?
-        .unit(args.input.unit.into())
-        .roles(args.input.roles)
+    let mut coding = args
+        .model
+        .apply(
+            Coder::new(&codebook)?
+                .unit(args.input.unit.into())
+                .roles(args.input.roles),
+            &codebook,
+        )?
         .code_corpus(&corpus);
     for path in &args.counting.codings {
         coding.add_records(super::read_coding_file(path)?, &corpus, Some(path))?;

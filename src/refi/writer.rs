@@ -415,7 +415,7 @@ fn users(automatic: &User, coding: &Coding) -> Vec<User> {
         .iter()
         .filter_map(|s| match &s.origin {
             Origin::Manual { coder } => Some(coder.as_str()),
-            Origin::Auto => None,
+            Origin::Auto | Origin::Model { .. } => None,
         })
         .collect();
     let mut users = vec![User {
@@ -441,7 +441,7 @@ fn selections<'a>(
         )));
     }
     let coder = |s: &CodedSegment| match &s.origin {
-        Origin::Auto => None,
+        Origin::Auto | Origin::Model { .. } => None,
         Origin::Manual { coder } => Some(coder.clone()),
     };
     segments.sort_by_cached_key(|s| {

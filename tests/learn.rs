@@ -1,0 +1,221 @@
+//! Learning from manual codings: the shipped model against the codebook alone on the test half
+//! of the development gold (never trained on), reproducible training, and model files that are
+//! refused with a clear error when they do not fit.
+
+use std::fs;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use thematic::analysis::evaluate::evaluate;
+use thematic::coding::read_records;
+use thematic::learn::{Learner, Model};
+use thematic::{Codebook, Coder, Corpus, Error};
+
+use crate::support::{codebook, corpus, root, stderr, stdout, thematic};
+use crate::validity::{coding, macro_kappa};
+
+fn shipped_model() -> PathBuf {
+    root().join("codebooks/migration.model.json")
+}
+
+/// The figures of VALIDITY.md's "codebook + model" row, as floors; and the model must do
+/// better than the codebook alone overall and in each language.
+#[test]
+fn the_shipped_model_agrees_with_the_coders_better_than_the_codebook_alone() {
+    let dir = root().join("tests/data/validity/test");
+    let corpus = Corpus::open(&dir).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let model = Model::load(&shipped_model()).unwrap();
+    model.check_codebook(&cb, &shipped_model()).unwrap();
+    let gold = coding(&corpus, &dir.join("gold.jsonl"));
+    let alone = evaluate(
+        &Coder::new(&cb).unwrap().code_corpus(&corpus),
+        &gold,
+        &cb,
+        true,
+    );
+    let coder = Coder::new(&cb).unwrap().model(Arc::new(model));
+    let with = evaluate(&coder.code_corpus(&corpus), &gold, &cb, true);
+    for (lang, floor) in [
+        (None, 0.64),
+        (Some("en"), 0.68),
+        (Some("ru"), 0.56),
+        (Some("kk"), 0.59),
+    ] {
+        let (a, m) = (macro_kappa(&alone, lang), macro_kappa(&with, lang));
+        assert!(
+            m >= floor,
+            "{lang:?}: codebook + model {m:.3} (floor {floor})"
+        );
+        assert!(
+            m > a,
+            "{lang:?}: codebook + model {m:.3}, codebook alone {a:.3}"
+        );
+    }
+}
+
+/// The segments the model gives say so: origin "model", a probability at or above the code's
+/// threshold, and the features that weighed most; they survive a round trip through JSON
+/// Lines.
+#[test]
+fn model_codes_carry_their_probability_and_evidence_through_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = shipped_model().to_string_lossy().into_owned();
+    let corpus_arg = root()
+        .join("tests/data/validity/test")
+        .to_string_lossy()
+        .into_owned();
+    let out = thematic(&["-q", "code", &corpus_arg, "--model", &model], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let records = read_records(text.as_bytes(), None).unwrap();
+    let by_model: Vec<_> = records
+        .iter()
+        .filter(|r| r.segment.origin.as_str() == "model")
+        .collect();
+    assert!(by_model.len() > 100, "{} model records", by_model.len());
+    let loaded = Model::load(&shipped_model()).unwrap();
+    for r in &by_model {
+        let thematic::Origin::Model {
+            probability,
+            evidence,
+        } = &r.segment.origin
+        else {
+            unreachable!()
+        };
+        let threshold = loaded
+            .codes
+            .iter()
+            .find(|c| *c.code == *r.segment.code)
+            .unwrap()
+            .threshold;
+        assert!(probability.get() >= threshold - 1e-6);
+        assert!(!evidence.is_empty());
+    }
+    // Without the model, no record is the model's.
+    let plain = thematic(&["-q", "code", &corpus_arg], dir.path());
+    assert!(!stdout(&plain).contains("\"origin\":\"model\""));
+}
+
+/// Trained twice on the same coding, a model is the same file byte for byte.
+#[test]
+fn a_model_trained_twice_is_byte_identical() {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let manual = coding(
+        &corpus,
+        &root().join("tests/data/validity/shipped/gold.jsonl"),
+    );
+    let coder = Coder::new(&cb).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for name in ["one.json", "two.json"] {
+        let model = Learner::new()
+            .folds(3)
+            .learn(&cb, &coder, &corpus, &manual)
+            .unwrap();
+        let path = dir.path().join(name);
+        model.save(&path).unwrap();
+        files.push(fs::read(&path).unwrap());
+    }
+    assert!(files[0].len() > 10_000);
+    assert!(files[0] == files[1], "the two model files differ");
+    // And it reads back as the model it was.
+    let back = Model::load(&dir.path().join("one.json")).unwrap();
+    assert_eq!(back.codes.len(), 5);
+}
+
+/// A model trained with another codebook (or another state of it) is refused, saying which
+/// codebook it wants.
+#[test]
+fn a_model_from_another_codebook_is_refused() {
+    let model = Model::load(&shipped_model()).unwrap();
+    let source = fs::read_to_string(codebook()).unwrap();
+    let bumped = source.replacen("version = \"2.0.0\"", "version = \"2.1.0\"", 1);
+    assert_ne!(bumped, source, "the shipped codebook states its version");
+    let other = Codebook::from_toml(&bumped, None).unwrap();
+    let err = model.check_codebook(&other, &shipped_model()).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Model { .. }));
+    assert!(message.contains("migration.model.json"), "{message}");
+    assert!(
+        message.contains("2.0.0") && message.contains("2.1.0"),
+        "{message}"
+    );
+
+    // The same name and version, other patterns: the codebook changed since training.
+    let edited = source.replacen("[[codes]]", "[[codes]]\n# edited\n", 1);
+    let edited =
+        Codebook::from_toml(&edited.replacen("brain drain", "brain-drain", 1), None).unwrap();
+    let message = model
+        .check_codebook(&edited, &shipped_model())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("changed since"), "{message}");
+
+    // From the command line: a clear error, no output.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("other.toml"), &bumped).unwrap();
+    fs::write(dir.path().join("a.txt"), "Brain drain grows.\n").unwrap();
+    let model_arg = shipped_model().to_string_lossy().into_owned();
+    let out = thematic(
+        &[
+            "code",
+            "a.txt",
+            "--codebook",
+            "other.toml",
+            "--model",
+            &model_arg,
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("train a model for this codebook"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A damaged or foreign model file is a clear error naming the file.
+#[test]
+fn a_corrupt_model_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = fs::read(shipped_model()).unwrap();
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("cut.json", bytes[..bytes.len() / 2].to_vec(), "line 1"),
+        (
+            "other.json",
+            b"{\"name\": \"not a model\"}".to_vec(),
+            "not a thematic model",
+        ),
+        (
+            "future.json",
+            String::from_utf8_lossy(&bytes)
+                .replacen("\"format_version\":1", "\"format_version\":99", 1)
+                .into_bytes(),
+            "format version 99",
+        ),
+        ("short.json", one_weight_less(&bytes), "weights for"),
+    ];
+    for (name, content, says) in cases {
+        let path = dir.path().join(name);
+        fs::write(&path, content).unwrap();
+        let err = Model::load(&path).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, Error::Model { .. }), "{name}: {message}");
+        assert!(
+            message.starts_with(&path.display().to_string()),
+            "{message}"
+        );
+        assert!(message.contains(says), "{name}: {message}");
+    }
+}
+
+/// The model file with the last weight of its first code dropped.
+fn one_weight_less(bytes: &[u8]) -> Vec<u8> {
+    let mut json: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    json["codes"][0]["weights"].as_array_mut().unwrap().pop();
+    serde_json::to_vec(&json).unwrap()
+}
