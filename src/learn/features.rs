@@ -345,31 +345,28 @@ fn occurrence(kind: Kind, body: &str) -> Occurrence<'_> {
 /// Text features weigh `(1 + ln tf) · idf`, each block (words, n-grams) scaled to unit length;
 /// the others weigh 1.
 pub(crate) fn vector(counts: &[(u32, u32)], kinds: &[Kind], idf: &[f32]) -> Vec<(u32, f32)> {
+    let (mut words, mut grams) = (0.0f32, 0.0f32);
     let mut entries: Vec<(u32, f32)> = counts
         .iter()
         .map(|&(f, tf)| {
-            let k = kinds[f as usize];
-            let w = if k.is_text() {
-                (1.0 + (tf as f32).ln()) * idf[f as usize]
-            } else {
-                1.0
+            let w = match kinds[f as usize] {
+                Kind::Word | Kind::Gram => (1.0 + (tf as f32).ln()) * idf[f as usize],
+                _ => 1.0,
             };
+            match kinds[f as usize] {
+                Kind::Word => words += w * w,
+                Kind::Gram => grams += w * w,
+                _ => {}
+            }
             (f, w)
         })
         .collect();
-    for block in [Kind::Word, Kind::Gram] {
-        let norm: f32 = entries
-            .iter()
-            .filter(|(f, _)| kinds[*f as usize] == block)
-            .map(|(_, w)| w * w)
-            .sum::<f32>()
-            .sqrt();
-        if norm > 0.0 {
-            for (f, w) in &mut entries {
-                if kinds[*f as usize] == block {
-                    *w /= norm;
-                }
-            }
+    let (words, grams) = (words.sqrt(), grams.sqrt());
+    for (f, w) in &mut entries {
+        match kinds[*f as usize] {
+            Kind::Word if words > 0.0 => *w /= words,
+            Kind::Gram if grams > 0.0 => *w /= grams,
+            _ => {}
         }
     }
     entries

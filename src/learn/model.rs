@@ -343,14 +343,17 @@ impl Model {
 
     /// The features that weighed most in code `k`'s decision on `x`, strongest first.
     fn evidence(&self, k: usize, x: &[(u32, f32)]) -> Arc<[Evidence]> {
-        let weights = &self.codes[k].weights;
+        let codes = self.codes.len();
         let stronger =
             |a: &(f32, u32), b: &(f32, u32)| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1));
         // The strongest few, without sorting them all.
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(EVIDENCE_SHOWN + 1);
         for &(f, v) in x {
-            let share = (weights[f as usize] * v, f);
-            if share.0 == 0.0 {
+            // Feature-major: the line `probabilities` just read.
+            let share = (self.by_feature[f as usize * codes + k] * v, f);
+            let weaker_than_all =
+                top.len() == EVIDENCE_SHOWN && share.0.abs() < top[EVIDENCE_SHOWN - 1].0.abs();
+            if share.0 == 0.0 || weaker_than_all {
                 continue;
             }
             let at = top.partition_point(|t| stronger(t, &share).is_lt());
