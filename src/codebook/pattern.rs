@@ -269,7 +269,8 @@ impl Pattern {
             if self.case_sensitive {
                 return Err("stem = true and case_sensitive = true cannot be combined".to_string());
             }
-            crate::matcher::stemmed::StemmedPhrase::new(self).map(|_| ())?;
+            let lang = self.lang.as_deref().unwrap_or("");
+            crate::matcher::stemmed::StemmedPhrase::in_language(&self.text, lang).map(|_| ())?;
         }
         match self.kind {
             PatternKind::Set if self.sets.len() != 1 => {

@@ -175,19 +175,11 @@ pub struct Loaders {
     loaders: Vec<Box<dyn Loader>>,
 }
 
-impl Default for Loaders {
-    /// Plain text, Markdown, HTML, DOCX, and PDF read in an isolated child process (see
-    /// [`PdfLoader`](super::PdfLoader); replace it with [`Loaders::with`] to change how).
-    fn default() -> Loaders {
-        Loaders {
-            loaders: vec![
-                Box::new(super::pdf::PdfLoader::default()),
-                Box::new(TextLoader),
-                Box::new(super::markdown::MarkdownLoader),
-                Box::new(super::html::HtmlLoader),
-                Box::new(super::docx::DocxLoader),
-            ],
-        }
+impl Loaders {
+    /// These loaders, in order of preference. The default set is the corpus module's: the loaders
+    /// of the formats sit above this one.
+    pub(crate) fn of(loaders: Vec<Box<dyn Loader>>) -> Loaders {
+        Loaders { loaders }
     }
 }
 

@@ -43,6 +43,20 @@ pub use pdf::{PdfBackend, PdfLoader};
 use crate::error::{Error, Result};
 use crate::segment::{Passage, Unit};
 
+impl Default for Loaders {
+    /// Plain text, Markdown, HTML, DOCX, and PDF read in an isolated child process (see
+    /// [`PdfLoader`]; replace it with [`Loaders::with`] to change how).
+    fn default() -> Loaders {
+        Loaders::of(vec![
+            Box::new(pdf::PdfLoader::default()),
+            Box::new(TextLoader),
+            Box::new(markdown::MarkdownLoader),
+            Box::new(html::HtmlLoader),
+            Box::new(docx::DocxLoader),
+        ])
+    }
+}
+
 /// What is known about a document besides its text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metadata {

@@ -250,7 +250,11 @@ impl Matcher {
             let stemmed = match (p.stem, morphology_only) {
                 (false, _) => None,
                 (true, false) => {
-                    Some(stemmed::StemmedPhrase::new(p).map_err(|e| invalid(owner, p, &e))?)
+                    let lang = p.lang.as_deref().unwrap_or("");
+                    Some(
+                        stemmed::StemmedPhrase::in_language(&p.text, lang)
+                            .map_err(|e| invalid(owner, p, &e))?,
+                    )
                 }
                 (true, true) => Some(
                     stemmed::StemmedPhrase::inflected(&p.text, p.lang.as_deref().unwrap_or(""))

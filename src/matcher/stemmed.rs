@@ -10,7 +10,6 @@
 //! Kazakh suffixes, in Cyrillic or Latin letters (see [`crate::stem::kazakh`]); the automaton
 //! looks for the word's start in every alphabet.
 
-use crate::codebook::Pattern;
 use crate::stem::Stemmer;
 use crate::stem::kazakh::KazakhStem;
 use crate::text::{char_at, char_before, is_word_char};
@@ -126,14 +125,9 @@ pub(crate) fn word_end(s: &str, at: usize) -> usize {
 }
 
 impl StemmedPhrase {
-    /// Prepares a `stem = true` phrase pattern; the error says what is wrong with it.
-    pub fn new(pattern: &Pattern) -> Result<StemmedPhrase, String> {
-        StemmedPhrase::in_language(&pattern.text, pattern.lang.as_deref().unwrap_or(""))
-    }
-
     /// Prepares phrase `text` to match its words' inflected forms in language `lang`: English
     /// words take their inflections only (plural, past, participles, possessive: see
-    /// [`StemmedPhrase::new`] for Snowball's stems, which also conflate derivations), the other
+    /// [`StemmedPhrase::in_language`] for Snowball's stems, which also conflate derivations), the other
     /// languages as in [`StemmedPhrase::in_language`]. Concept-set terms are matched so.
     pub fn inflected(text: &str, lang: &str) -> Result<StemmedPhrase, String> {
         if lang != "en" {
@@ -310,9 +304,10 @@ impl StemmedPhrase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codebook::Pattern;
 
     fn phrase(text: &str, lang: &str) -> StemmedPhrase {
-        StemmedPhrase::new(&Pattern::phrase(text).lang(lang).stem(true)).unwrap()
+        StemmedPhrase::in_language(text, lang).unwrap()
     }
 
     fn matches(p: &StemmedPhrase, text: &str) -> Option<String> {
@@ -433,9 +428,7 @@ mod tests {
 
     #[test]
     fn what_cannot_be_stemmed_is_refused() {
-        assert!(
-            StemmedPhrase::new(&Pattern::phrase("post-graduation").lang("en").stem(true)).is_ok()
-        );
+        assert!(StemmedPhrase::in_language("post-graduation", "en").is_ok());
         assert!(
             Pattern::phrase("ақыл-ой кету")
                 .lang("kk")
