@@ -53,6 +53,8 @@ pub struct Disagreement {
     pub false_positive: bool,
     /// The hits behind a false positive.
     pub hits: Vec<Hit>,
+    /// A false positive that a model gave or confirmed: its probability.
+    pub probability: Option<f32>,
 }
 
 /// Means over codes of their figures (codes where a figure is undefined do not count).
@@ -199,8 +201,8 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
             let (d, passage) = a.locate(p);
             let doc = auto.documents[d].id.clone();
             let false_positive = sa.contains(p);
-            let explained = if false_positive {
-                // With roll-up, a parent's hits are its sub-codes'.
+            // With roll-up, a parent's hits are its sub-codes'.
+            let behind: Vec<&crate::coding::CodedSegment> = if false_positive {
                 by_passage
                     .get(&(&*doc, passage))
                     .into_iter()
@@ -212,17 +214,23 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
                             s.code == *code
                         }
                     })
-                    .flat_map(|s| s.hits.iter().cloned())
+                    .copied()
                     .collect()
             } else {
                 Vec::new()
             };
+            let explained = behind.iter().flat_map(|s| s.hits.iter().cloned()).collect();
+            let probability = behind.iter().find_map(|s| match &s.origin {
+                crate::coding::Origin::Model { probability, .. } => Some(probability.get()),
+                _ => None,
+            });
             disagreements.push(Disagreement {
                 code: code.clone(),
                 doc,
                 passage,
                 false_positive,
                 hits: explained,
+                probability,
             });
         }
     }

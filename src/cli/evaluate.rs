@@ -200,18 +200,23 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
                     .collect::<String>()
                     .replace('\n', " ");
                 if d.false_positive {
-                    let patterns: Vec<String> = d
-                        .hits
-                        .iter()
-                        .map(|h| format!("{:?}", &*h.pattern))
-                        .collect();
+                    let mut why: Vec<String> = Vec::new();
+                    if let Some(p) = d.probability {
+                        why.push(format!("model p={p:.2}"));
+                    }
+                    for h in &d.hits {
+                        let pattern = format!("{:?}", &*h.pattern);
+                        if !why.contains(&pattern) {
+                            why.push(pattern);
+                        }
+                    }
                     writeln!(
                         out,
                         "  FP {} — {} ¶{} (by {}): {text}…",
                         d.code,
                         d.doc,
                         d.passage,
-                        patterns.join(", ")
+                        why.join(", ")
                     )?;
                 } else {
                     writeln!(out, "  FN {} — {} ¶{}: {text}…", d.code, d.doc, d.passage)?;
