@@ -38,6 +38,19 @@ pub(crate) const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
 }
 
+/// Is the character at byte `i` of `s` a word character, and how many bytes long is it? ASCII,
+/// most text, is classified from its byte without decoding: matching and word counting ask this
+/// of every character they read.
+#[inline]
+pub(crate) fn word_char_at(s: &str, i: usize) -> (bool, usize) {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        return (b.is_ascii_alphanumeric() || b == b'_', 1);
+    }
+    let c = char_at(s, i).expect("a character starts here");
+    (is_word_char(c), c.len_utf8())
+}
+
 /// Is every character of `s` whitespace (true for the empty string)?
 #[inline]
 pub fn is_blank(s: &str) -> bool {

@@ -26,6 +26,12 @@ const MAX_SHEET_NAME: usize = 31;
 /// open. excerpts.csv and excerpts.jsonl hold them all.
 pub const MAX_EXCERPT_ROWS: usize = 20_000;
 
+/// How many of `len` rows or columns a sheet holding at most `max` shows: all that fit, or,
+/// when they do not, one fewer than it holds, to leave room for the note that says so.
+fn fitted(len: usize, max: usize) -> usize {
+    if len > max { max - 1 } else { len }
+}
+
 /// Writes the workbook of `analysis`: Frequencies, Co-occurrence, Co-occurrence matrix, Code
 /// matrix (passages of each code in each document), Excerpts (the first [`MAX_EXCERPT_ROWS`]),
 /// and one sheet per crosstab.
@@ -192,7 +198,7 @@ fn fill(sheet: &mut Worksheet, name: &str, rows: &[Vec<String>]) -> Result<(), X
     let wide = rows.first().map_or(0, Vec::len);
     // A table wider than a sheet keeps its first columns and says, in the last, where the
     // rest is: a capped sheet clearly labelled beats no workbook at all.
-    let columns = wide.min(MAX_COLUMNS - 1);
+    let columns = fitted(wide, MAX_COLUMNS);
     // Shares are fractions in the CSV files (for programs) and percentages for people, as
     // the report shows them: the same number, formatted.
     let percent = Format::new().set_num_format("0.0%");
@@ -202,7 +208,7 @@ fn fill(sheet: &mut Worksheet, name: &str, rows: &[Vec<String>]) -> Result<(), X
             .map(|h| h == "share" || h.ends_with("_share"))
             .collect()
     });
-    let shown = rows.len().min(MAX_ROWS - 1);
+    let shown = fitted(rows.len(), MAX_ROWS);
     for (r, row) in rows[..shown].iter().enumerate() {
         for (c, value) in row.iter().take(columns).enumerate() {
             let (r, c) = (r as u32, c as u16);
@@ -371,6 +377,16 @@ mod tests {
         workbook
             .save_to_buffer()
             .expect("a capped sheet is a valid workbook");
+    }
+
+    /// Regression: a table exactly as wide (or long) as a sheet was cut by one column, with a
+    /// note about a column that did not exist.
+    #[test]
+    fn a_table_that_fits_a_sheet_exactly_is_not_cut() {
+        assert_eq!(fitted(MAX_COLUMNS, MAX_COLUMNS), MAX_COLUMNS);
+        assert_eq!(fitted(MAX_COLUMNS + 1, MAX_COLUMNS), MAX_COLUMNS - 1);
+        assert_eq!(fitted(MAX_ROWS, MAX_ROWS), MAX_ROWS);
+        assert_eq!(fitted(3, MAX_ROWS), 3);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::hash::Hasher;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::PatternId;
-use crate::text::is_word_char;
+use crate::text::{is_word_char, word_char_at};
 
 /// A folded phrase and the patterns it stands for.
 type Phrase = (Box<str>, Vec<PatternId>);
@@ -179,18 +179,6 @@ impl Iterator for Words<'_> {
         }
         Some((start, self.at))
     }
-}
-
-/// Is the character at byte `i` a word character, and how long is it? ASCII is decided from
-/// the byte alone.
-#[inline]
-fn word_char_at(text: &str, i: usize) -> (bool, usize) {
-    let b = text.as_bytes()[i];
-    if b < 0x80 {
-        return (b.is_ascii_alphanumeric() || b == b'_', 1);
-    }
-    let c = text[i..].chars().next().expect("a character starts here");
-    (is_word_char(c), c.len_utf8())
 }
 
 #[cfg(test)]

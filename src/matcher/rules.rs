@@ -22,7 +22,7 @@ use std::cmp::Reverse;
 use super::stemmed::word_end;
 use super::{CompiledPattern, Effect, Found, Hit, PatternId, RawHit};
 use crate::codebook::{Codebook, PatternKind};
-use crate::text::{char_at, is_word_char};
+use crate::text::word_char_at;
 
 /// The conditions a pattern puts on its hits (slots of concept sets).
 #[derive(Debug, Clone, Default)]
@@ -332,17 +332,9 @@ fn each_word(text: &str, each: impl FnMut(usize, usize)) {
 /// order, reading from `from` (a word's start or a place between words, so that the words are
 /// those a reading of the whole text finds).
 fn each_word_from(text: &str, from: usize, until: usize, mut each: impl FnMut(usize, usize)) {
-    let bytes = text.as_bytes();
     let mut at = from;
     while at < until {
-        // ASCII, most text, is classified from its byte without decoding.
-        let b = bytes[at];
-        let (word, len) = if b < 0x80 {
-            (b.is_ascii_alphanumeric() || b == b'_', 1)
-        } else {
-            let c = char_at(text, at).expect("a character starts here");
-            (is_word_char(c), c.len_utf8())
-        };
+        let (word, len) = word_char_at(text, at);
         if word {
             // A word character is a word of at least itself.
             let end = word_end(text, at);
