@@ -64,6 +64,8 @@
 //! * [`codebook`]: codes, patterns, the TOML format and plain dictionaries.
 //! * [`matcher`]: the codebook compiled into one automaton.
 //! * [`coding`]: coded segments, the auto-coder, the JSON Lines record.
+//! * [`learn`]: models learned from manual codings, which review the codebook's coding with a
+//!   probability and the evidence for every code they give.
 //! * [`analysis`]: frequencies, co-occurrence, codes by document.
 //! * [`export`]: CSV and JSON Lines, written atomically.
 //! * [`refi`]: REFI-QDA codebooks (`.qdc`) and projects (`.qdpx`), to and from ATLAS.ti, MAXQDA,

@@ -32,6 +32,7 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         .folds(args.folds)
         .c(args.c)
         .min_df(args.min_df)
+        .balanced(!args.unweighted)
         .codings(
             args.codings
                 .iter()

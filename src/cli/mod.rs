@@ -457,6 +457,10 @@ struct LearnArgs {
     /// Minimum number of passages a word or n-gram must appear in to be a feature.
     #[arg(long, default_value_t = 2, value_name = "N")]
     min_df: u32,
+    /// Weigh every passage alike, instead of weighting each code's coded and uncoded passages
+    /// inversely to their frequency.
+    #[arg(long)]
+    unweighted: bool,
     /// Output format of the cross-validation table.
     #[arg(long, short, default_value = "table", value_enum)]
     format: TableFormat,
