@@ -68,26 +68,23 @@ fn main() -> thematic::Result<()> {
     );
 
     // 3. Every code the model gives says how sure it is and why.
-    if let Some(seg) = with_model
-        .segments
-        .iter()
-        .find(|s| matches!(s.origin, Origin::Model { .. }) && s.hits.is_empty())
-    {
-        if let Origin::Model {
+    let given_by_model_alone = with_model.segments.iter().find_map(|s| match &s.origin {
+        Origin::Model {
             probability,
             evidence,
-        } = &seg.origin
-        {
-            println!(
-                "\n{} ¶{}: {} with probability {:.2}, a code the codebook did not give; the evidence:",
-                seg.doc,
-                seg.passage,
-                seg.code,
-                probability.get()
-            );
-            for e in evidence.iter() {
-                println!("  {:+.3}  {}", e.weight, e.feature);
-            }
+        } if s.hits.is_empty() => Some((s, probability, evidence)),
+        _ => None,
+    });
+    if let Some((seg, probability, evidence)) = given_by_model_alone {
+        println!(
+            "\n{} ¶{}: {} with probability {:.2}, a code the codebook did not give; the evidence:",
+            seg.doc,
+            seg.passage,
+            seg.code,
+            probability.get()
+        );
+        for e in evidence.iter() {
+            println!("  {:+.3}  {}", e.weight, e.feature);
         }
     }
     Ok(())
