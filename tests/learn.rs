@@ -219,3 +219,136 @@ fn one_weight_less(bytes: &[u8]) -> Vec<u8> {
     json["codes"][0]["weights"].as_array_mut().unwrap().pop();
     serde_json::to_vec(&json).unwrap()
 }
+
+/// The review loop end to end: suggestions spread over documents and codes, decisions recorded
+/// with coder and date, a contradiction refused (nothing recorded), decided passages not
+/// suggested again, and a rejected suggestion staying rejected — and an accepted one accepted —
+/// after the model is trained again with the decisions.
+#[test]
+fn review_decisions_round_trip_and_survive_retraining() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_arg = shipped_model().to_string_lossy().into_owned();
+    let test_half = root().join("tests/data/validity/test");
+    let corpus_arg = test_half.to_string_lossy().into_owned();
+    let review = |out: &str| {
+        let o = thematic(
+            &[
+                "-q",
+                "review",
+                "--model",
+                &model_arg,
+                &corpus_arg,
+                "-n",
+                "10",
+                "-o",
+                out,
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut reader = csv::Reader::from_path(dir.path().join(out)).unwrap();
+        reader
+            .deserialize::<thematic::learn::Suggestion>()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    let first = review("review.csv");
+    assert_eq!(first.len(), 10);
+    let codes: std::collections::BTreeSet<&str> = first.iter().map(|s| s.code.as_str()).collect();
+    let docs: std::collections::BTreeSet<&str> = first.iter().map(|s| s.doc.as_str()).collect();
+    assert_eq!(codes.len(), 5, "every code in turn");
+    assert_eq!(docs.len(), 10, "one passage a document");
+    // The most uncertain: every probability near its threshold.
+    assert!(
+        first
+            .iter()
+            .all(|s| (s.probability - s.threshold).abs() < 0.2)
+    );
+
+    // Decide: the first coded suggestion rejected, the first uncoded accepted, the rest left.
+    let rejected = first.iter().position(|s| s.coded).unwrap();
+    let accepted = first.iter().position(|s| !s.coded).unwrap();
+    let mut decided = first.clone();
+    decided[rejected].decision = Some("reject".into());
+    decided[accepted].decision = Some("Accept".into());
+    let write = |rows: &[thematic::learn::Suggestion]| {
+        let mut w = csv::Writer::from_path(dir.path().join("review.csv")).unwrap();
+        rows.iter().for_each(|r| w.serialize(r).unwrap());
+        w.flush().unwrap();
+    };
+    write(&decided);
+    let apply = |coder: &str| {
+        thematic(
+            &["-q", "review", "--apply", "review.csv", "--coder", coder],
+            dir.path(),
+        )
+    };
+    assert!(apply("ana").status.success());
+    let decisions = thematic::learn::Decisions::read(&dir.path().join("decisions.jsonl")).unwrap();
+    assert_eq!(decisions.len(), 2);
+    assert!(
+        decisions
+            .iter()
+            .all(|d| d.coder == "ana" && d.date.len() == 10)
+    );
+
+    // A second reviewer contradicting the first is refused, and nothing of it is recorded.
+    decided[rejected].decision = Some("accept".into());
+    write(&decided);
+    let refused = apply("bo");
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("--replace"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        thematic::learn::Decisions::read(&dir.path().join("decisions.jsonl")).unwrap(),
+        decisions
+    );
+
+    // Decided passages are not suggested again.
+    let second = review("again.csv");
+    for s in [&first[rejected], &first[accepted]] {
+        assert!(
+            !second
+                .iter()
+                .any(|t| (t.doc.as_str(), t.passage, t.code.as_str())
+                    == (s.doc.as_str(), s.passage, s.code.as_str())),
+            "{} ¶{} {} suggested again",
+            s.doc,
+            s.passage,
+            s.code
+        );
+    }
+
+    // Trained again with the decisions (on the test half's own gold, for the test's sake), the
+    // model codes the two passages as decided.
+    let corpus = Corpus::open(&test_half).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let manual = coding(&corpus, &test_half.join("gold.jsonl"));
+    let model = Learner::new()
+        .folds(3)
+        .decisions(decisions.clone())
+        .learn(&cb, &Coder::new(&cb).unwrap(), &corpus, &manual)
+        .unwrap()
+        .with_decisions(decisions);
+    let coded = Coder::new(&cb)
+        .unwrap()
+        .model(Arc::new(model))
+        .code_corpus(&corpus);
+    let has = |s: &thematic::learn::Suggestion| {
+        coded.segments.iter().any(|seg| {
+            (&*seg.doc, seg.passage) == (s.doc.as_str(), s.passage)
+                && (*seg.code == *s.code || seg.code.starts_with(&format!("{}/", s.code)))
+        })
+    };
+    assert!(
+        !has(&first[rejected]),
+        "the rejected suggestion stays rejected"
+    );
+    assert!(
+        has(&first[accepted]),
+        "the accepted suggestion stays accepted"
+    );
+}

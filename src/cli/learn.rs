@@ -7,7 +7,7 @@ use thematic::learn::{Figures, Learner};
 use thematic::{Coder, Coding};
 
 use super::output::{Progress, aligns, table};
-use super::{LearnArgs, TableFormat};
+use super::{LearnArgs, ReviewArgs, TableFormat};
 
 fn fmt(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
@@ -33,6 +33,10 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         .c(args.c)
         .min_df(args.min_df)
         .balanced(!args.unweighted)
+        .decisions(match &args.decisions {
+            Some(path) => thematic::learn::Decisions::read(path)?,
+            None => thematic::learn::Decisions::default(),
+        })
         .codings(
             args.codings
                 .iter()
@@ -160,5 +164,51 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn review(args: ReviewArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
+    use thematic::learn::{Decisions, Model, Verdict, read_decided, suggest, write_suggestions};
+    let mut decisions = Decisions::read(&args.decisions)?;
+    if let Some(file) = &args.apply {
+        let coder = args.coder.as_deref().unwrap_or_default();
+        let decided = read_decided(file, coder, &thematic::learn::today())?;
+        let (mut accepted, mut rejected) = (0, 0);
+        for d in decided {
+            match d.decision {
+                Verdict::Accept => accepted += 1,
+                Verdict::Reject => rejected += 1,
+            }
+            decisions.add(d, args.replace).map_err(|message| {
+                anyhow::anyhow!("{}: {message}; nothing was recorded", file.display())
+            })?;
+        }
+        decisions.write(&args.decisions)?;
+        progress.note(format_args!(
+            "recorded {accepted} accepted and {rejected} rejected suggestions by {coder} in {} ({} decisions in all)",
+            args.decisions.display(),
+            decisions.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let model_path = args
+        .model
+        .as_ref()
+        .expect("clap requires --model without --apply");
+    let codebook = super::load_codebook(args.input.codebook.as_deref())?;
+    let model = Model::load(model_path)?;
+    model.check_codebook(&codebook, model_path)?;
+    let corpus = super::open_corpus_showing(&args.input.corpus, progress)?;
+    let coder = Coder::new(&codebook)?
+        .unit(args.input.unit.into())
+        .roles(args.input.roles);
+    let suggestions = suggest(&model, &coder, &corpus, args.n, &decisions);
+    write_suggestions(&args.output, &suggestions)?;
+    progress.note(format_args!(
+        "wrote {} suggestions to {}: fill the decision column with accept or reject, then run thematic review --apply {} --coder NAME",
+        suggestions.len(),
+        args.output.display(),
+        args.output.display()
+    ));
     Ok(ExitCode::SUCCESS)
 }

@@ -254,6 +254,10 @@ enum Command {
     /// character n-grams and the codebook's decisions; prints its cross-validated figures
     /// against the codebook alone on the same folds, and writes the model for --model.
     Learn(LearnArgs),
+    /// Review a model's least certain suggestions: writes the passages whose decisions would
+    /// teach it most (a CSV or JSON Lines file with a decision column to fill with accept or
+    /// reject), and with --apply records the decisions for learn and --model.
+    Review(ReviewArgs),
     /// Evaluate the codebook against a hand-coded gold standard.
     ///
     /// Per code: precision, recall, F1 and kappa of the automatic coding against the gold
@@ -461,9 +465,41 @@ struct LearnArgs {
     /// inversely to their frequency.
     #[arg(long)]
     unweighted: bool,
+    /// Review decisions (`thematic review --apply`) to learn from: an accepted suggestion codes
+    /// its passage, a rejected one does not, whatever the codings say.
+    #[arg(long, value_name = "FILE")]
+    decisions: Option<PathBuf>,
     /// Output format of the cross-validation table.
     #[arg(long, short, default_value = "table", value_enum)]
     format: TableFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReviewArgs {
+    #[command(flatten)]
+    input: Input,
+    /// The model whose suggestions to review.
+    #[arg(long, value_name = "FILE", required_unless_present = "apply")]
+    model: Option<PathBuf>,
+    /// How many suggestions to write.
+    #[arg(short, default_value_t = 50, value_name = "N")]
+    n: usize,
+    /// Where to write them: .csv (to open in a spreadsheet) or .jsonl.
+    #[arg(long, short, default_value = "review.csv", value_name = "FILE")]
+    output: PathBuf,
+    /// The decisions file: suggestions decided there are not suggested again; --apply adds to
+    /// it.
+    #[arg(long, value_name = "FILE", default_value = "decisions.jsonl")]
+    decisions: PathBuf,
+    /// Record the decisions filled into this review file (rows left empty are skipped).
+    #[arg(long, value_name = "FILE", requires = "coder")]
+    apply: Option<PathBuf>,
+    /// Who decided (with --apply).
+    #[arg(long, value_name = "NAME")]
+    coder: Option<String>,
+    /// Let --apply change earlier decisions (otherwise a contradiction is an error).
+    #[arg(long)]
+    replace: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -521,6 +557,10 @@ struct ModelArgs {
     /// Repeatable.
     #[arg(long = "threshold", value_name = "CODE=P", requires = "model")]
     thresholds: Vec<String>,
+    /// Review decisions (`thematic review --apply`): the passages decided are coded as decided,
+    /// whatever the model's probability.
+    #[arg(long, value_name = "FILE", requires = "model")]
+    decisions: Option<PathBuf>,
 }
 
 impl ModelArgs {
@@ -543,6 +583,9 @@ impl ModelArgs {
                 anyhow::bail!("--threshold {t:?}: expected CODE=P with P between 0 and 1");
             };
             model.set_threshold(code.trim(), p)?;
+        }
+        if let Some(path) = &self.decisions {
+            model = model.with_decisions(thematic::learn::Decisions::read(path)?);
         }
         Ok(Some(std::sync::Arc::new(model)))
     }
@@ -732,6 +775,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agree(args) => agree::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Learn(args) => learn::run(args, &progress),
+        Command::Review(args) => learn::review(args, &progress),
         Command::Index(args) => index::run_index(args, &progress),
         Command::Search(args) => index::run_search(args, &progress),
         Command::Kwic(args) => index::run_kwic(args, &progress),

@@ -44,6 +44,7 @@
 mod features;
 mod logistic;
 mod model;
+mod review;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,14 +54,18 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 pub use model::{CodeModel, CodebookStamp, FORMAT, FORMAT_VERSION, Feature, Model, Training};
+pub use review::{
+    Decision, Decisions, Suggestion, Verdict, read_decided, suggest, write_suggestions,
+};
 
 use features::{Kind, Reader, vector};
 use logistic::{FitOptions, Logistic, SparseRows};
 
 use crate::codebook::{Codebook, is_within};
-use crate::coding::{CodedSegment, Coder, Coding};
+use crate::coding::{CodedSegment, Coder, Coding, DocumentCoding};
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
+use crate::segment::Passage;
 
 /// Precision, recall, F1 and Cohen's kappa of one code's decisions against the manual coding.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -152,6 +157,7 @@ pub struct Learner {
     balanced: bool,
     min_positives: usize,
     codings: Vec<String>,
+    decisions: Decisions,
 }
 
 impl Default for Learner {
@@ -180,6 +186,7 @@ impl Learner {
             balanced: true,
             min_positives: 5,
             codings: Vec::new(),
+            decisions: Decisions::default(),
         }
     }
 
@@ -214,6 +221,13 @@ impl Learner {
         self
     }
 
+    /// Review decisions to learn from: an accepted suggestion codes its passage with the code,
+    /// a rejected one leaves it (and the code's sub-codes) off, whatever the codings say.
+    pub fn decisions(mut self, decisions: Decisions) -> Learner {
+        self.decisions = decisions;
+        self
+    }
+
     /// The names of the coding files, recorded in the model.
     pub fn codings(mut self, names: Vec<String>) -> Learner {
         self.codings = names;
@@ -235,7 +249,7 @@ impl Learner {
         let codes: Vec<(String, Vec<bool>)> = codebook
             .codes()
             .iter()
-            .map(|c| (c.id.to_string(), set.labels(&c.id)))
+            .map(|c| (c.id.to_string(), set.labels(&c.id, &self.decisions)))
             .filter(|(_, y)| {
                 let positives = y.iter().filter(|&&p| p).count();
                 positives >= self.min_positives && y.len() - positives >= self.min_positives
@@ -383,8 +397,9 @@ impl Learner {
     }
 }
 
-/// Today as `YYYY-MM-DD`, or the day of `SOURCE_DATE_EPOCH` when set.
-fn today() -> String {
+/// Today as `YYYY-MM-DD` (UTC), or the day of `SOURCE_DATE_EPOCH` when set: the date models and
+/// review decisions record.
+pub fn today() -> String {
     let seconds = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
@@ -411,10 +426,34 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// The passages of a document that `coder` reads (by their role), each with its language and
+/// the codebook's segments on it: what a model sees.
+pub(crate) fn coded_passages<'a>(
+    coder: &Coder,
+    coding: &'a DocumentCoding,
+) -> impl Iterator<Item = (&'a Passage, Option<&'static str>, Vec<&'a CodedSegment>)> {
+    let roles = coder.current_roles();
+    coding
+        .passages
+        .iter()
+        .filter(move |p| roles.contains(p.role))
+        .map(move |passage| {
+            let segments = coding
+                .segments
+                .iter()
+                .filter(|s| s.passage == passage.index)
+                .collect();
+            let lang = crate::lang::from_code(coding.langs[passage.index]);
+            (passage, lang, segments)
+        })
+}
+
 /// One training passage: its feature occurrences and what each coding made of it.
 struct TrainingPassage {
     /// The document's index in the corpus (folds group by it).
     document: usize,
+    /// The passage's index in its document.
+    passage: usize,
     /// Feature name hash → occurrences.
     counts: Vec<(u64, u32)>,
     /// The codes the codebook gave it.
@@ -469,16 +508,7 @@ impl TrainingSet {
                 let mut reader = Reader::default();
                 let mut names: FxHashMap<u64, String> = FxHashMap::default();
                 let mut passages = Vec::new();
-                for passage in &coding.passages {
-                    if !coder.current_roles().contains(passage.role) {
-                        continue;
-                    }
-                    let segments: Vec<&CodedSegment> = coding
-                        .segments
-                        .iter()
-                        .filter(|s| s.passage == passage.index)
-                        .collect();
-                    let lang = crate::lang::from_code(coding.langs[passage.index]);
+                for (passage, lang, segments) in coded_passages(coder, &coding) {
                     let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
                     reader.read(passage.text(&doc.text), lang, &segments, |o| {
                         *counts.entry(o.hash).or_default() += 1;
@@ -490,6 +520,7 @@ impl TrainingSet {
                     counts.sort_unstable();
                     passages.push(TrainingPassage {
                         document: d,
+                        passage: passage.index,
                         counts,
                         codebook_codes: segments.iter().map(|s| s.code.clone()).collect(),
                         manual_codes: manual_of
@@ -513,11 +544,23 @@ impl TrainingSet {
         Ok(set)
     }
 
-    /// Whether each passage is coded with `code` or one of its sub-codes by the person.
-    fn labels(&self, code: &str) -> Vec<bool> {
+    /// Whether each passage is coded with `code` or one of its sub-codes by the person, or so
+    /// decided in a review.
+    fn labels(&self, code: &str, decisions: &Decisions) -> Vec<bool> {
         self.passages
             .iter()
-            .map(|p| p.manual_codes.iter().any(|c| is_within(c, code)))
+            .map(|p| {
+                let doc = &self.documents[p.document];
+                // A decision on the code or on one of its ancestors settles it.
+                let decided = decisions.iter().find(|d| {
+                    *d.doc == **doc && d.passage == p.passage && is_within(code, &d.code)
+                });
+                match decided.map(|d| d.decision) {
+                    Some(Verdict::Accept) if decided.is_some_and(|d| d.code == code) => true,
+                    Some(Verdict::Reject) => false,
+                    _ => p.manual_codes.iter().any(|c| is_within(c, code)),
+                }
+            })
             .collect()
     }
 

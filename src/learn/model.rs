@@ -116,6 +116,9 @@ pub struct Model {
     /// feature `f`.
     #[serde(skip)]
     by_feature: Vec<f32>,
+    /// Review decisions that override the model.
+    #[serde(skip)]
+    decisions: super::Decisions,
 }
 
 impl Model {
@@ -138,6 +141,7 @@ impl Model {
             kinds: Vec::new(),
             idf: Vec::new(),
             by_feature: Vec::new(),
+            decisions: super::Decisions::default(),
         };
         model.index();
         model
@@ -269,6 +273,13 @@ impl Model {
             path: path.to_path_buf(),
             message,
         })
+    }
+
+    /// Codes the passages a review decided as decided: an accepted code is given, a rejected
+    /// one withdrawn, whatever the model's probability.
+    pub fn with_decisions(mut self, decisions: super::Decisions) -> Model {
+        self.decisions = decisions;
+        self
     }
 
     /// Sets the threshold of `code` (from the model file's, chosen by cross-validation).
@@ -406,6 +417,18 @@ impl CodingModel for Model {
             let refs: Vec<&CodedSegment> = mine.iter().collect();
             let x = self.vectorise(&mut reader, passage.text(&doc.text), lang, &refs);
             let p = self.probabilities(&x);
+            // Given where the model says so, unless a review decided otherwise.
+            let given: Vec<bool> = self
+                .codes
+                .iter()
+                .enumerate()
+                .map(
+                    |(k, c)| match self.decisions.get(&doc.id, passage.index, &c.code) {
+                        Some(verdict) => verdict == super::Verdict::Accept,
+                        None => p[k] >= f64::from(c.threshold),
+                    },
+                )
+                .collect();
             // The codebook's segments under a code the model rejects go; the others stay.
             let mut kept: Vec<CodedSegment> = mine
                 .iter()
@@ -415,7 +438,7 @@ impl CodingModel for Model {
                         .iter()
                         .enumerate()
                         .filter(|(_, c)| is_within(&s.code, &c.code));
-                    under.all(|(k, c)| p[k] >= f64::from(c.threshold))
+                    under.all(|(k, _)| given[k])
                 })
                 .cloned()
                 .collect();
@@ -423,7 +446,7 @@ impl CodingModel for Model {
                 let Some((_, id)) = ids[k] else {
                     continue;
                 };
-                if p[k] < f64::from(c.threshold) {
+                if !given[k] {
                     continue;
                 }
                 let origin = Origin::Model {
