@@ -551,15 +551,9 @@ impl TrainingSet {
             .iter()
             .map(|p| {
                 let doc = &self.documents[p.document];
-                // A decision on the code or on one of its ancestors settles it.
-                let decided = decisions.iter().find(|d| {
-                    *d.doc == **doc && d.passage == p.passage && is_within(code, &d.code)
-                });
-                match decided.map(|d| d.decision) {
-                    Some(Verdict::Accept) if decided.is_some_and(|d| d.code == code) => true,
-                    Some(Verdict::Reject) => false,
-                    _ => p.manual_codes.iter().any(|c| is_within(c, code)),
-                }
+                decisions
+                    .label(doc, p.passage, code)
+                    .unwrap_or_else(|| p.manual_codes.iter().any(|c| is_within(c, code)))
             })
             .collect()
     }

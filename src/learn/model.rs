@@ -422,12 +422,11 @@ impl CodingModel for Model {
                 .codes
                 .iter()
                 .enumerate()
-                .map(
-                    |(k, c)| match self.decisions.get(&doc.id, passage.index, &c.code) {
-                        Some(verdict) => verdict == super::Verdict::Accept,
-                        None => p[k] >= f64::from(c.threshold),
-                    },
-                )
+                .map(|(k, c)| {
+                    self.decisions
+                        .label(&doc.id, passage.index, &c.code)
+                        .unwrap_or(p[k] >= f64::from(c.threshold))
+                })
                 .collect();
             // The codebook's segments under a code the model rejects go; the others stay.
             let mut kept: Vec<CodedSegment> = mine

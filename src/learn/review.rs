@@ -165,6 +165,29 @@ impl Decisions {
             .map(|d| d.decision)
     }
 
+    /// What the decisions say of passage `passage` of `doc` and `code`: not coded if the code
+    /// or an ancestor was rejected; coded if the code or a sub-code was accepted; `None` when
+    /// nothing was decided about it.
+    pub fn label(&self, doc: &str, passage: usize, code: &str) -> Option<bool> {
+        let ends = code.match_indices('/').map(|(i, _)| i);
+        let rejected = ends
+            .chain(std::iter::once(code.len()))
+            .any(|end| self.get(doc, passage, &code[..end]) == Some(Verdict::Reject));
+        if rejected {
+            return Some(false);
+        }
+        // Codes that start with `code` sort together, its sub-codes among them.
+        let from = (doc.to_string(), passage, code.to_string());
+        let accepted = self
+            .entries
+            .range(from..)
+            .take_while(|((d, p, c), _)| d == doc && *p == passage && c.starts_with(code))
+            .any(|((_, _, c), d)| {
+                crate::codebook::is_within(c, code) && d.decision == Verdict::Accept
+            });
+        accepted.then_some(true)
+    }
+
     /// Every decision, by document, passage and code.
     pub fn iter(&self) -> impl Iterator<Item = &Decision> {
         self.entries.values()
@@ -416,6 +439,27 @@ mod tests {
             .unwrap();
         assert_eq!(d.get("d", 3, "brain_drain"), Some(Verdict::Reject));
         assert_eq!(d.get("d", 3, "return_policy"), None);
+    }
+
+    #[test]
+    fn a_rejected_theme_rejects_its_sub_codes_and_an_accepted_sub_code_its_theme() {
+        let mut d = Decisions::default();
+        d.add(decision("brain_drain", Verdict::Reject, "ana"), false)
+            .unwrap();
+        d.add(decision("return_policy-x", Verdict::Accept, "ana"), false)
+            .unwrap();
+        d.add(
+            decision("return_policy/retention", Verdict::Accept, "ana"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(d.label("d", 3, "brain_drain"), Some(false));
+        assert_eq!(d.label("d", 3, "brain_drain/push_factors"), Some(false));
+        assert_eq!(d.label("d", 3, "return_policy"), Some(true));
+        assert_eq!(d.label("d", 3, "return_policy/retention"), Some(true));
+        assert_eq!(d.label("d", 3, "return_policy/diaspora"), None);
+        assert_eq!(d.label("d", 4, "return_policy"), None);
+        assert_eq!(d.label("d", 3, "education_pull"), None);
     }
 
     #[test]
