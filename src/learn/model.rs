@@ -391,10 +391,10 @@ impl CodingModel for Model {
         code_ids: &[Arc<str>],
     ) {
         // The codebook's own ids, so that segments share them, in codebook order.
-        let ids: Vec<Option<(usize, &Arc<str>)>> = self
+        let ids: Vec<Option<&Arc<str>>> = self
             .codes
             .iter()
-            .map(|c| code_ids.iter().enumerate().find(|(_, id)| ***id == *c.code))
+            .map(|c| code_ids.iter().find(|id| ***id == *c.code))
             .collect();
         let order = |code: &str| code_ids.iter().position(|id| **id == *code);
         let mut reader = Reader::default();
@@ -442,7 +442,7 @@ impl CodingModel for Model {
                 .cloned()
                 .collect();
             for (k, c) in self.codes.iter().enumerate() {
-                let Some((_, id)) = ids[k] else {
+                let Some(id) = ids[k] else {
                     continue;
                 };
                 if !given[k] {
