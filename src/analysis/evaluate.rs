@@ -307,7 +307,8 @@ fn score(
     (out, overall)
 }
 
-fn figures(
+/// The figures of a code from its counts over `units` passages and its kappa.
+pub(crate) fn figures(
     code: Arc<str>,
     tp: usize,
     fp: usize,

@@ -100,14 +100,6 @@ impl Figures {
                 (false, false) => tn += 1,
             }
         }
-        let ratio = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64);
-        let precision = ratio(tp, tp + fp);
-        let recall = ratio(tp, tp + fn_);
-        let f1 = match (precision, recall) {
-            (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
-            (Some(_), Some(_)) => Some(0.0),
-            _ => None,
-        };
         let n = (tp + fp + fn_ + tn) as f64;
         let kappa = (n > 0.0).then_some(()).and_then(|()| {
             let observed = (tp + tn) as f64 / n;
@@ -116,14 +108,17 @@ impl Figures {
                 / (n * n);
             (expected < 1.0).then(|| (observed - expected) / (1.0 - expected))
         });
+        // Precision, recall and F1 exactly as `evaluate` reports them.
+        let e =
+            crate::analysis::evaluate::figures("".into(), tp, fp, fn_, tp + fp + fn_ + tn, kappa);
         Figures {
             true_positives: tp,
             false_positives: fp,
             false_negatives: fn_,
             true_negatives: tn,
-            precision,
-            recall,
-            f1,
+            precision: e.precision,
+            recall: e.recall,
+            f1: e.f1,
             kappa,
         }
     }
