@@ -84,6 +84,13 @@ pub enum Error {
         /// What is wrong with it, and what to do.
         message: String,
     },
+    /// The multilingual encoder is missing, cannot be loaded, or failed; the message says how
+    /// to install it where it is missing.
+    #[error("embeddings: {message}")]
+    Embeddings {
+        /// What is wrong, and what to do.
+        message: String,
+    },
     /// Reading or writing failed where no file is known: an [`std::io::Error`] turned into
     /// this error by `?`, as in a program of your own that links the library. Prefer
     /// [`Error::io`], which names the file.
@@ -146,7 +153,7 @@ impl Error {
             | Error::IndexBusy { path, .. }
             | Error::Model { path, .. } => Some(path),
             Error::Codebook(d) | Error::Manifest(d) | Error::Coding(d) => d.path.as_deref(),
-            Error::Invalid(_) | Error::IoWithoutPath(_) => None,
+            Error::Invalid(_) | Error::IoWithoutPath(_) | Error::Embeddings { .. } => None,
         }
     }
 }

@@ -64,6 +64,8 @@
 //! * [`codebook`]: codes, patterns, the TOML format and plain dictionaries.
 //! * [`matcher`]: the codebook compiled into one automaton.
 //! * [`coding`]: coded segments, the auto-coder, the JSON Lines record.
+//! * [`embed`] (feature `embeddings`, on by default): multilingual sentence embeddings, for
+//!   "find passages like this" across languages and as features of a learned model.
 //! * [`learn`]: models learned from manual codings, which review the codebook's coding with a
 //!   probability and the evidence for every code they give.
 //! * [`analysis`]: frequencies, co-occurrence, codes by document.
@@ -81,6 +83,8 @@ pub mod analysis;
 pub mod codebook;
 pub mod coding;
 pub mod corpus;
+#[cfg(feature = "embeddings")]
+pub mod embed;
 pub mod error;
 pub mod export;
 pub mod index;

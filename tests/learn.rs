@@ -18,8 +18,8 @@ fn shipped_model() -> PathBuf {
     root().join("codebooks/migration.model.json")
 }
 
-/// The figures of VALIDITY.md's "codebook + model" row, as floors; and the model must do
-/// better than the codebook alone overall and in each language.
+/// The figures of VALIDITY.md's "codebook + stems and n-grams" row, as floors; and the model
+/// must do better than the codebook alone overall and in each language.
 #[test]
 fn the_shipped_model_agrees_with_the_coders_better_than_the_codebook_alone() {
     let dir = root().join("tests/data/validity/test");
@@ -37,10 +37,10 @@ fn the_shipped_model_agrees_with_the_coders_better_than_the_codebook_alone() {
     let coder = Coder::new(&cb).unwrap().model(Arc::new(model));
     let with = evaluate(&coder.code_corpus(&corpus), &gold, &cb, true);
     for (lang, floor) in [
-        (None, 0.64),
+        (None, 0.62),
         (Some("en"), 0.68),
-        (Some("ru"), 0.56),
-        (Some("kk"), 0.59),
+        (Some("ru"), 0.54),
+        (Some("kk"), 0.56),
     ] {
         let (a, m) = (macro_kappa(&alone, lang), macro_kappa(&with, lang));
         assert!(

@@ -5,6 +5,8 @@
 mod agreement;
 mod analysis;
 mod cli;
+#[cfg(feature = "embeddings")]
+mod embed;
 mod hostile_parsers;
 mod hostile_runs;
 mod index;

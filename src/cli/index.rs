@@ -7,11 +7,13 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use thematic::Pattern;
 use thematic::index::kwic::{Concordance, SortBy};
-use thematic::index::{Index, Search, UpdateStats};
+use thematic::index::{Index, Search, SearchHit, UpdateStats};
 use unicode_width::UnicodeWidthStr;
 
+#[cfg(feature = "embeddings")]
+use super::SimilarArgs;
 use super::output::{Progress, thousands};
-use super::{IndexArgs, Input, KwicArgs, RetrieveFormat, SearchArgs, SortArg};
+use super::{IndexArgs, Input, KwicArgs, RetrieveFormat, SearchArgs, SearchFilters, SortArg};
 
 /// Opens (or creates) the index and brings it up to date with the corpus and codebook.
 fn updated_index(
@@ -70,29 +72,107 @@ fn parse_years(s: &str) -> anyhow::Result<(i32, i32)> {
     Ok((year(a)?, year(b)?))
 }
 
-pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
-    let mut search = Search::new(&args.query).limit(args.limit);
-    for c in &args.code {
+/// The search's filters and limit from the command line (its text aside).
+fn search_of(query: &str, filters: &SearchFilters) -> anyhow::Result<Search> {
+    let mut search = Search::new(query).limit(filters.limit);
+    for c in &filters.code {
         search = search.code(c);
     }
-    for c in &args.not_code {
+    for c in &filters.not_code {
         search = search.not_code(c);
     }
-    if let Some(y) = &args.year {
+    if let Some(y) = &filters.year {
         let (a, b) = parse_years(y)?;
         search = search.years(a, b);
     }
-    if let Some(k) = &args.kind {
+    if let Some(k) = &filters.kind {
         search = search.kind(k);
     }
-    if let Some(l) = &args.lang {
+    if let Some(l) = &filters.lang {
         search = search.lang(l);
     }
+    Ok(search)
+}
+
+pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
+    let search = search_of(&args.query, &args.filters)?;
     let (index, stats, _) = updated_index(&args.input, args.index.as_deref(), progress)?;
+    #[cfg(feature = "embeddings")]
+    let hits = if args.semantic {
+        let (store, e5) = refreshed_vectors(&index, progress)?;
+        let query = e5.query(&args.query)?;
+        store.search_mixed(&index, &search, &query, thematic::lang::detect(&args.query))?
+    } else {
+        index.search(&search)?
+    };
+    #[cfg(not(feature = "embeddings"))]
     let hits = index.search(&search)?;
+    write_hits(&hits, args.filters.format, "score")?;
+    progress.report_skipped(&stats.skipped, &[]);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The vector store beside `index`, brought up to date with it, and the encoder.
+#[cfg(feature = "embeddings")]
+fn refreshed_vectors(
+    index: &Index,
+    progress: &Progress,
+) -> anyhow::Result<(thematic::index::VectorStore, thematic::embed::Embedder)> {
+    let e5 = thematic::embed::Embedder::open()?;
+    let started = Instant::now();
+    let (store, stats) = thematic::index::VectorStore::refresh(index, &e5, &|done, all| {
+        progress.update(|| format!("embedding: {done}/{all} passages"));
+    })?;
+    progress.clear();
+    if stats.embedded > 0 {
+        progress.note(format_args!(
+            "embedded {} new passages in {:.1} s ({} kept, {} dropped) into {}",
+            stats.embedded,
+            started.elapsed().as_secs_f64(),
+            stats.kept,
+            stats.dropped,
+            store.path().display()
+        ));
+    }
+    Ok((store, e5))
+}
+
+#[cfg(feature = "embeddings")]
+pub fn run_similar(args: SimilarArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
+    let search = search_of("", &args.filters)?;
+    let (index, stats, _) = updated_index(&args.input, args.index.as_deref(), progress)?;
+    let (store, e5) = refreshed_vectors(&index, progress)?;
+    let by_passage = args
+        .passage
+        .parse::<thematic::index::PassageKey>()
+        .ok()
+        .and_then(|k| store.nearest_to_passage(&k, &search));
+    let hits = match by_passage {
+        Some(hits) => hits,
+        None if args.passage.trim().is_empty() => bail!("give a passage id (DOC¶N) or a text"),
+        None => {
+            if let Ok(k) = args.passage.parse::<thematic::index::PassageKey>()
+                && args.passage.split_whitespace().count() == 1
+            {
+                bail!(
+                    "{k}: no such passage in the index of {} (passage ids are as `search` prints them)",
+                    args.input.corpus.display()
+                );
+            }
+            let lang = thematic::lang::detect(&args.passage);
+            store.nearest(&e5.query(&args.passage)?, lang, &search)
+        }
+    };
+    write_hits(&hits, args.filters.format, "cosine")?;
+    progress.report_skipped(&stats.skipped, &[]);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes ranked passages as a table, JSON Lines or CSV; `score` names their score.
+fn write_hits(hits: &[SearchHit], format: RetrieveFormat, score: &str) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
+    match format {
         RetrieveFormat::Table => {
             let bold = std::io::IsTerminal::is_terminal(&std::io::stdout());
             let (open, close) = if bold {
@@ -103,7 +183,7 @@ pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitC
             for (rank, hit) in hits.iter().enumerate() {
                 writeln!(
                     out,
-                    "{}. {} ¶{} (score {:.2}) — {}{} [{}]",
+                    "{}. {} ¶{} ({score} {:.3}) — {}{} [{}]",
                     rank + 1,
                     hit.doc,
                     hit.passage,
@@ -119,7 +199,7 @@ pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitC
             }
         }
         RetrieveFormat::Jsonl => {
-            for hit in &hits {
+            for hit in hits {
                 serde_json::to_writer(&mut out, hit)?;
                 writeln!(out)?;
             }
@@ -127,7 +207,7 @@ pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitC
         RetrieveFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
             w.write_record([
-                "rank", "doc", "passage", "start", "end", "score", "codes", "title", "year", "text",
+                "rank", "doc", "passage", "start", "end", score, "codes", "title", "year", "text",
             ])?;
             for (rank, h) in hits.iter().enumerate() {
                 w.write_record([
@@ -147,8 +227,7 @@ pub fn run_search(args: SearchArgs, progress: &Progress) -> anyhow::Result<ExitC
         }
     }
     out.flush()?;
-    progress.report_skipped(&stats.skipped, &[]);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// The text on one line, at most `max` characters.

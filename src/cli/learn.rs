@@ -28,7 +28,15 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     }
     let coder = Coder::new(&codebook)?.unit(unit).roles(args.input.roles);
     let started = std::time::Instant::now();
-    let model = Learner::new()
+    let learner = Learner::new();
+    #[cfg(feature = "embeddings")]
+    let learner = if args.embeddings {
+        let e5 = thematic::embed::Embedder::open()?;
+        learner.meaning(std::sync::Arc::new(e5), args.embeddings_weight)
+    } else {
+        learner
+    };
+    let model = learner
         .folds(args.folds)
         .c(args.c)
         .min_df(args.min_df)

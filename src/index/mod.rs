@@ -38,6 +38,8 @@ pub mod kwic;
 mod lock;
 mod search;
 pub mod tokenizer;
+#[cfg(feature = "embeddings")]
+pub mod vectors;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -54,6 +56,8 @@ use tantivy::{TantivyDocument, Term};
 
 pub use search::{Search, SearchHit};
 pub use tokenizer::WordTokenizer;
+#[cfg(feature = "embeddings")]
+pub use vectors::{PassageKey, RefreshStats, VectorStore};
 
 use crate::codebook::Codebook;
 use crate::coding::Coder;
@@ -63,7 +67,7 @@ use crate::segment::{Passage, Unit};
 use crate::stem::{STEMMED_LANGUAGES, Stemmer};
 
 /// Bumped whenever the schema or what is stored changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 /// The folder of a corpus's index, by default.
 pub fn default_path(corpus: &Path) -> PathBuf {
@@ -86,6 +90,8 @@ pub(crate) struct Fields {
     pub kind: Field,
     pub lang: Field,
     pub title: Field,
+    /// The passage's role (body, heading, reference, …).
+    pub role: Field,
 }
 
 impl Fields {
@@ -120,6 +126,7 @@ impl Fields {
         let lang = b.add_text_field("lang", STRING | STORED);
         // The title is the document's, repeated on every passage: stored, not searched.
         let title = b.add_text_field("title", STORED);
+        let role = b.add_text_field("role", STRING | STORED);
         (
             b.build(),
             Fields {
@@ -135,6 +142,7 @@ impl Fields {
                 kind,
                 lang,
                 title,
+                role,
             },
         )
     }
@@ -549,8 +557,7 @@ impl Index {
     ) -> TantivyDocument {
         self.build_document(
             &doc.id,
-            p.index,
-            (p.start, p.end),
+            p,
             text,
             codes,
             &StoredMeta {
@@ -564,8 +571,7 @@ impl Index {
     fn build_document(
         &self,
         id: &str,
-        passage: usize,
-        span: (usize, usize),
+        passage: &Passage,
         text: &str,
         codes: &[&str],
         meta: &StoredMeta,
@@ -573,9 +579,10 @@ impl Index {
         let f = &self.fields;
         let mut d = TantivyDocument::default();
         d.add_text(f.doc, id);
-        d.add_u64(f.passage, passage as u64);
-        d.add_u64(f.start, span.0 as u64);
-        d.add_u64(f.end, span.1 as u64);
+        d.add_text(f.role, passage.role.as_str());
+        d.add_u64(f.passage, passage.index as u64);
+        d.add_u64(f.start, passage.start as u64);
+        d.add_u64(f.end, passage.end as u64);
         d.add_text(f.text, text);
         let lang = crate::lang::detect(text);
         if let Some(lang) = lang {

@@ -71,6 +71,42 @@ impl Search {
         self.limit = n;
         self
     }
+
+    /// The query text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The most hits it returns.
+    pub fn max_hits(&self) -> usize {
+        self.limit
+    }
+
+    /// Whether a passage with these codes, year, kind and language passes the search's
+    /// filters, as the index applies them (a code filter holds for the code's sub-codes too).
+    #[cfg(feature = "embeddings")]
+    pub(crate) fn keeps(
+        &self,
+        codes: &[String],
+        year: Option<i64>,
+        kind: Option<&str>,
+        lang: Option<&str>,
+    ) -> bool {
+        let coded_with = |code: &str| {
+            codes.iter().any(|c| {
+                c == code
+                    || c.strip_prefix(code)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
+        self.codes.iter().all(|c| coded_with(c))
+            && !self.not_codes.iter().any(|c| coded_with(c))
+            && self.years.is_none_or(|(from, to)| {
+                year.is_some_and(|y| (i64::from(from)..=i64::from(to)).contains(&y))
+            })
+            && self.kind.as_deref().is_none_or(|k| kind == Some(k))
+            && self.lang.as_deref().is_none_or(|l| lang == Some(l))
+    }
 }
 
 /// One passage found.

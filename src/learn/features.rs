@@ -27,6 +27,8 @@ pub(crate) enum Kind {
     Pattern,
     /// The passage's language.
     Lang,
+    /// A dimension of the passage's multilingual embedding (see `meaning`).
+    Meaning,
 }
 
 impl Kind {
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Code => "code:",
             Kind::Pattern => "pattern:",
             Kind::Lang => "lang:",
+            Kind::Meaning => super::meaning::PREFIX,
         }
     }
 
@@ -49,6 +52,7 @@ impl Kind {
             Kind::Code,
             Kind::Pattern,
             Kind::Lang,
+            Kind::Meaning,
         ]
         .into_iter()
         .find(|k| name.starts_with(k.prefix()))

@@ -43,6 +43,7 @@
 
 mod features;
 mod logistic;
+mod meaning;
 mod model;
 mod review;
 
@@ -53,13 +54,17 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-pub use model::{CodeModel, CodebookStamp, FORMAT, FORMAT_VERSION, Feature, Model, Training};
+pub use meaning::PassageEncoder;
+pub use model::{
+    CodeModel, CodebookStamp, FORMAT, FORMAT_VERSION, Feature, MeaningUse, Model, Training,
+};
 pub use review::{
     Decision, Decisions, Suggestion, Verdict, read_decided, suggest, write_suggestions,
 };
 
-use features::{Kind, Reader, vector};
+use features::{Kind, NameHash, Reader, vector};
 use logistic::{FitOptions, Logistic, SparseRows};
+use meaning::MeaningColumns;
 
 use crate::codebook::{Codebook, is_within};
 use crate::coding::{CodedSegment, Coder, Coding, DocumentCoding};
@@ -153,7 +158,16 @@ pub struct Learner {
     min_positives: usize,
     codings: Vec<String>,
     decisions: Decisions,
+    encoder: Option<Arc<dyn PassageEncoder>>,
+    meaning_weight: f32,
 }
+
+/// The weight of the meaning block where none is given: the best of 0.5–6 by cross-validation
+/// on the development gold's tuning half (see VALIDITY.md).
+pub const DEFAULT_MEANING_WEIGHT: f32 = 3.0;
+
+/// Passages embedded per call to the encoder.
+const ENCODER_BATCH: usize = 64;
 
 impl Default for Learner {
     fn default() -> Learner {
@@ -182,7 +196,19 @@ impl Learner {
             min_positives: 5,
             codings: Vec::new(),
             decisions: Decisions::default(),
+            encoder: None,
+            meaning_weight: DEFAULT_MEANING_WEIGHT,
         }
+    }
+
+    /// Reads each passage's meaning too: its vector from `encoder` (the multilingual encoder
+    /// of [`embed`](crate::embed), or your own), as a block of features at unit length times
+    /// `weight` (words and n-grams are blocks of unit length each). The model then needs the
+    /// same encoder wherever it is applied.
+    pub fn meaning(mut self, encoder: Arc<dyn PassageEncoder>, weight: f32) -> Learner {
+        self.encoder = Some(encoder);
+        self.meaning_weight = weight;
+        self
     }
 
     /// Regularisation: larger `c` fits the training passages closer.
@@ -240,7 +266,7 @@ impl Learner {
         corpus: &Corpus,
         manual: &Coding,
     ) -> Result<Model> {
-        let set = TrainingSet::read(coder, corpus, manual, codebook)?;
+        let set = TrainingSet::read(coder, corpus, manual, codebook, self.encoder.as_deref())?;
         let codes: Vec<(String, Vec<bool>)> = codebook
             .codes()
             .iter()
@@ -287,13 +313,18 @@ impl Learner {
             min_df: self.min_df,
             balanced: self.balanced,
         };
+        let meaning = self.encoder.as_ref().map(|e| MeaningUse {
+            encoder: e.name().to_string(),
+            weight: self.meaning_weight,
+        });
         Ok(Model::new(
             CodebookStamp::of(codebook),
             training,
             validation,
             vocabulary.features,
             code_models,
-        ))
+        )
+        .with_meaning(meaning, self.encoder.clone()))
     }
 
     fn fit_options(&self) -> FitOptions {
@@ -455,6 +486,8 @@ struct TrainingPassage {
     codebook_codes: Vec<Arc<str>>,
     /// The codes the person gave it.
     manual_codes: Vec<Arc<str>>,
+    /// Its meaning, where the learner reads it.
+    meaning: Option<Vec<f32>>,
 }
 
 /// A vocabulary: its features by name, and where each hash sits in it.
@@ -463,11 +496,14 @@ struct Vocabulary {
     kinds: Vec<Kind>,
     idf: Vec<f32>,
     lookup: FxHashMap<u64, u32>,
+    meaning: MeaningColumns,
 }
 
 /// The passages to learn from.
 struct TrainingSet {
     passages: Vec<TrainingPassage>,
+    /// The length of the passages' meaning vectors (0 where they are not read).
+    meaning_dimensions: usize,
     /// Feature name of every hash seen.
     names: FxHashMap<u64, String>,
     documents: Vec<Arc<str>>,
@@ -479,6 +515,7 @@ impl TrainingSet {
         corpus: &Corpus,
         manual: &Coding,
         codebook: &Codebook,
+        encoder: Option<&dyn PassageEncoder>,
     ) -> Result<TrainingSet> {
         let mut manual_of: FxHashMap<(&str, usize), Vec<Arc<str>>> = FxHashMap::default();
         for seg in &manual.segments {
@@ -494,7 +531,8 @@ impl TrainingSet {
                 .or_default()
                 .push(seg.code.clone());
         }
-        let read: Vec<(Vec<TrainingPassage>, FxHashMap<u64, String>)> = corpus
+        type Read<'t> = (Vec<(TrainingPassage, &'t str)>, FxHashMap<u64, String>);
+        let read: Vec<Read<'_>> = corpus
             .documents()
             .par_iter()
             .enumerate()
@@ -513,28 +551,51 @@ impl TrainingSet {
                     });
                     let mut counts: Vec<(u64, u32)> = counts.into_iter().collect();
                     counts.sort_unstable();
-                    passages.push(TrainingPassage {
-                        document: d,
-                        passage: passage.index,
-                        counts,
-                        codebook_codes: segments.iter().map(|s| s.code.clone()).collect(),
-                        manual_codes: manual_of
-                            .get(&(&*doc.id, passage.index))
-                            .cloned()
-                            .unwrap_or_default(),
-                    });
+                    passages.push((
+                        TrainingPassage {
+                            document: d,
+                            passage: passage.index,
+                            counts,
+                            codebook_codes: segments.iter().map(|s| s.code.clone()).collect(),
+                            manual_codes: manual_of
+                                .get(&(&*doc.id, passage.index))
+                                .cloned()
+                                .unwrap_or_default(),
+                            meaning: None,
+                        },
+                        passage.text(&doc.text),
+                    ));
                 }
                 (passages, names)
             })
             .collect();
         let mut set = TrainingSet {
             passages: Vec::new(),
+            meaning_dimensions: 0,
             names: FxHashMap::default(),
             documents: corpus.documents().iter().map(|d| d.id.clone()).collect(),
         };
+        let mut texts = Vec::new();
         for (passages, names) in read {
-            set.passages.extend(passages);
+            for (passage, text) in passages {
+                set.passages.push(passage);
+                texts.push(text);
+            }
             set.names.extend(names);
+        }
+        if let Some(encoder) = encoder {
+            // The encoder parallelises each batch itself.
+            for (at, batch) in texts.chunks(ENCODER_BATCH).enumerate() {
+                let vectors = encoder.encode(batch)?;
+                for (i, v) in vectors.into_iter().enumerate() {
+                    set.passages[at * ENCODER_BATCH + i].meaning = Some(v);
+                }
+            }
+            for d in 0..encoder.dimensions() {
+                let name = meaning::feature_name(d);
+                set.names.insert(NameHash::of(&name), name);
+            }
+            set.meaning_dimensions = encoder.dimensions();
         }
         Ok(set)
     }
@@ -587,6 +648,10 @@ impl TrainingSet {
             by_kind.entry(kind).or_default().push((n, name, h));
         }
         let mut chosen: Vec<(&str, u64, u32)> = Vec::new();
+        for d in 0..self.meaning_dimensions {
+            let h = NameHash::of(&meaning::feature_name(d));
+            chosen.push((&self.names[&h], h, 0));
+        }
         for (kind, mut features) in by_kind {
             features.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
             let cap = match kind {
@@ -618,17 +683,21 @@ impl TrainingSet {
                 }
             })
             .collect();
+        let lookup: FxHashMap<u64, u32> = chosen
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, h, _))| (h, i as u32))
+            .collect();
         Vocabulary {
+            meaning: MeaningColumns::new(self.meaning_dimensions, learner.meaning_weight, |h| {
+                lookup.get(&h).copied()
+            }),
             kinds: features
                 .iter()
                 .map(|f| Kind::of(&f.name).expect("names carry their kind"))
                 .collect(),
             idf: features.iter().map(|f| f.idf).collect(),
-            lookup: chosen
-                .iter()
-                .enumerate()
-                .map(|(i, &(_, h, _))| (h, i as u32))
-                .collect(),
+            lookup,
             features,
         }
     }
@@ -643,7 +712,11 @@ impl TrainingSet {
                 .filter_map(|&(h, n)| vocabulary.lookup.get(&h).map(|&f| (f, n)))
                 .collect();
             counts.sort_unstable();
-            x.push(&vector(&counts, &vocabulary.kinds, &vocabulary.idf));
+            let mut row = vector(&counts, &vocabulary.kinds, &vocabulary.idf);
+            if let Some(v) = &self.passages[r].meaning {
+                vocabulary.meaning.add(&mut row, v);
+            }
+            x.push(&row);
         }
         x
     }
@@ -664,6 +737,122 @@ mod tests {
         assert!((f.kappa.unwrap() - 0.4).abs() < 1e-12);
         assert!((f.precision.unwrap() - 0.8).abs() < 1e-12);
         assert!((f.recall.unwrap() - 20.0 / 30.0).abs() < 1e-12);
+    }
+
+    /// An encoder that reads one thing of a text: whether it speaks of scientists coming
+    /// home, in whichever of three languages — the kind of meaning words of one language miss.
+    #[derive(Debug)]
+    struct HomecomingEncoder;
+
+    impl PassageEncoder for HomecomingEncoder {
+        fn name(&self) -> &str {
+            "homecoming test encoder"
+        }
+        fn dimensions(&self) -> usize {
+            4
+        }
+        fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let home = ["return home", "вернуться", "оралу"]
+                        .iter()
+                        .any(|w| t.to_lowercase().contains(w));
+                    if home {
+                        vec![1.0, 0.0, 0.2, 0.0]
+                    } else {
+                        vec![0.0, 1.0, 0.0, 0.2]
+                    }
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn a_model_reads_meaning_across_languages_and_names_the_encoder_it_needs() {
+        use crate::corpus::Document;
+        let codebook =
+            Codebook::from_json_dictionary(r#"{"return_policy": ["repatriat*"]}"#, None).unwrap();
+        // Training in English and Russian only; the Kazakh passage below was never seen.
+        let texts = [
+            (
+                "Scientists abroad are invited to return home with grants.",
+                true,
+            ),
+            ("Учёных за рубежом приглашают вернуться с грантами.", true),
+            ("Researchers who left may return home to new labs.", true),
+            ("Специалисты могут вернуться на родину по программе.", true),
+            ("Engineers are offered support to return home.", true),
+            ("Врачи получат помощь, чтобы вернуться домой.", true),
+            ("The road budget grew in the north.", false),
+            ("Цены на пшеницу выросли весной.", false),
+            ("A new stadium opened in the capital.", false),
+            ("Погода в марте была тёплой.", false),
+            ("Exports of grain rose by a tenth.", false),
+            ("Театр открыл новый сезон.", false),
+        ];
+        let corpus = Corpus::from_documents(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, (t, _))| Document::new(format!("d{i}"), *t)),
+        );
+        let mut manual = Coding::empty(&corpus, crate::segment::Unit::Paragraph);
+        for (doc, (t, coded)) in corpus.documents().iter().zip(texts) {
+            if coded {
+                manual
+                    .add_manual(doc, 0, t.chars().count(), "return_policy", "ana", None)
+                    .unwrap();
+            }
+        }
+        let coder = Coder::new(&codebook).unwrap();
+        let learner = Learner::new()
+            .folds(3)
+            .meaning(Arc::new(HomecomingEncoder), 3.0);
+        let model = learner.learn(&codebook, &coder, &corpus, &manual).unwrap();
+        assert_eq!(
+            model.meaning.as_ref().map(|m| m.encoder.as_str()),
+            Some("homecoming test encoder")
+        );
+        let again = learner.learn(&codebook, &coder, &corpus, &manual).unwrap();
+        let bytes = |m: &Model| serde_json::to_vec(m).unwrap();
+        assert_eq!(
+            bytes(&model),
+            bytes(&again),
+            "trained twice, the same model"
+        );
+
+        let coder = Coder::new(&codebook)
+            .unwrap()
+            .model(Arc::new(model.clone()));
+        let kazakh = Document::new("kk", "Шетелдегі ғалымдарды елге оралуға шақырды.");
+        let coded = coder.code_document(&kazakh);
+        assert_eq!(coded.segments.len(), 1, "{coded:?}");
+        let crate::coding::Origin::Model { evidence, .. } = &coded.segments[0].origin else {
+            panic!("given by the model: {:?}", coded.segments[0].origin)
+        };
+        assert!(
+            evidence
+                .iter()
+                .any(|e| &*e.feature == model::MEANING_EVIDENCE),
+            "the meaning, pooled, is evidence: {evidence:?}"
+        );
+        assert!(
+            coder
+                .code_document(&Document::new("x", "Мемлекет жол салды."))
+                .segments
+                .is_empty()
+        );
+
+        // A model file names the encoder it needs; where this build has none of that name,
+        // loading it says so.
+        let err = Model::from_slice(&bytes(&model), std::path::Path::new("m.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("m.json") && err.contains("homecoming test encoder"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{Kind, NameHash, Reader, vector};
 use super::logistic::sigmoid;
+use super::meaning::{self, MeaningColumns, PassageEncoder};
 use crate::codebook::{Codebook, is_within};
 use crate::coding::{CodedSegment, CodingModel, DocumentCoding, Evidence, Origin, Probability};
 use crate::corpus::Document;
@@ -18,6 +19,8 @@ use crate::segment::Roles;
 pub const FORMAT: &str = "thematic-model";
 /// The version of the file layout this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
+/// How the meaning features, pooled, are named in a segment's evidence.
+pub const MEANING_EVIDENCE: &str = "e5:meaning";
 /// How many features a segment's evidence lists.
 const EVIDENCE_SHOWN: usize = 6;
 
@@ -65,6 +68,15 @@ pub struct Training {
     pub balanced: bool,
 }
 
+/// How a model reads the passages' meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeaningUse {
+    /// The encoder it was trained with, and needs.
+    pub encoder: String,
+    /// The weight of the meaning block.
+    pub weight: f32,
+}
+
 /// One feature of the vocabulary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Feature {
@@ -106,6 +118,13 @@ pub struct Model {
     pub features: Vec<Feature>,
     /// One classifier per code, codebook order.
     pub codes: Vec<CodeModel>,
+    /// Whether it reads the passages' meaning, and through which encoder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<MeaningUse>,
+    #[serde(skip)]
+    encoder: Option<Arc<dyn PassageEncoder>>,
+    #[serde(skip)]
+    meaning_columns: MeaningColumns,
     #[serde(skip)]
     lookup: FxHashMap<u64, u32>,
     #[serde(skip)]
@@ -137,6 +156,9 @@ impl Model {
             cross_validation,
             features,
             codes,
+            meaning: None,
+            encoder: None,
+            meaning_columns: MeaningColumns::default(),
             lookup: FxHashMap::default(),
             kinds: Vec::new(),
             idf: Vec::new(),
@@ -145,6 +167,18 @@ impl Model {
         };
         model.index();
         model
+    }
+
+    /// Sets how the model reads meaning, and the encoder it reads it with.
+    pub(crate) fn with_meaning(
+        mut self,
+        meaning: Option<MeaningUse>,
+        encoder: Option<Arc<dyn PassageEncoder>>,
+    ) -> Model {
+        self.meaning = meaning;
+        self.encoder = encoder;
+        self.index();
+        self
     }
 
     fn index(&mut self) {
@@ -160,6 +194,12 @@ impl Model {
             .map(|f| Kind::of(&f.name).unwrap_or(Kind::Lang))
             .collect();
         self.idf = self.features.iter().map(|f| f.idf).collect();
+        self.meaning_columns = match (&self.meaning, &self.encoder) {
+            (Some(m), Some(e)) => {
+                MeaningColumns::new(e.dimensions(), m.weight, |h| self.lookup.get(&h).copied())
+            }
+            _ => MeaningColumns::default(),
+        };
         let codes = self.codes.len();
         self.by_feature = vec![0.0; self.features.len() * codes];
         for (k, c) in self.codes.iter().enumerate() {
@@ -239,6 +279,22 @@ impl Model {
                 bad.name
             )));
         }
+        if let Some(m) = &model.meaning {
+            let encoder = meaning::encoder_named(&m.encoder).map_err(&fail)?;
+            let columns = (0..encoder.dimensions())
+                .filter(|&d| {
+                    let name = meaning::feature_name(d);
+                    model.features.iter().any(|f| f.name == name)
+                })
+                .count();
+            if columns != encoder.dimensions() {
+                return Err(fail(format!(
+                    "a damaged model: it reads meaning but has {columns} of the encoder's {} dimensions",
+                    encoder.dimensions()
+                )));
+            }
+            model.encoder = Some(encoder);
+        }
         model.index();
         Ok(model)
     }
@@ -300,13 +356,27 @@ impl Model {
         }
     }
 
-    /// The feature vector of a passage.
+    /// The meaning vectors of `texts` where the model reads meaning (else none). Where the
+    /// encoder fails, the passages are read without their meaning (every meaning feature 0), as
+    /// [`CodingModel::review`] cannot fail.
+    pub(crate) fn meanings(&self, texts: &[&str]) -> Vec<Option<Vec<f32>>> {
+        match &self.encoder {
+            Some(encoder) if !self.meaning_columns.is_empty() => match encoder.encode(texts) {
+                Ok(v) => v.into_iter().map(Some).collect(),
+                Err(_) => vec![None; texts.len()],
+            },
+            _ => vec![None; texts.len()],
+        }
+    }
+
+    /// The feature vector of a passage, with its meaning where the model reads it.
     pub(crate) fn vectorise(
         &self,
         reader: &mut Reader,
         text: &str,
         lang: Option<&'static str>,
         segments: &[&CodedSegment],
+        meaning: Option<&[f32]>,
     ) -> Vec<(u32, f32)> {
         // Counted in a table as long as the vocabulary, reset after: sorting every occurrence
         // cost more than reading them.
@@ -335,7 +405,11 @@ impl Model {
             .collect();
         reader.tally = tally;
         reader.touched = touched;
-        vector(&counts, &self.kinds, &self.idf)
+        let mut x = vector(&counts, &self.kinds, &self.idf);
+        if let Some(m) = meaning {
+            self.meaning_columns.add(&mut x, m);
+        }
+        x
     }
 
     /// The probability of each code (model order) for a feature vector.
@@ -359,9 +433,27 @@ impl Model {
             |a: &(f32, u32), b: &(f32, u32)| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1));
         // The strongest few, without sorting them all.
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(EVIDENCE_SHOWN + 1);
+        // The dimensions of the meaning say nothing one by one: they count as one feature.
+        let mut meaning = 0.0f32;
+        let mut meaning_feature = None;
         for &(f, v) in x {
+            if self.kinds[f as usize] == Kind::Meaning {
+                meaning += self.by_feature[f as usize * codes + k] * v;
+                meaning_feature.get_or_insert(f);
+            }
+        }
+        let pooled = meaning_feature.map(|f| (meaning, f));
+        for (f, v) in x
+            .iter()
+            .filter(|(f, _)| self.kinds[*f as usize] != Kind::Meaning)
+            .map(|&(f, v)| (f, Some(v)))
+            .chain(pooled.map(|(_, f)| (f, None)))
+        {
             // Feature-major: the line `probabilities` just read.
-            let share = (self.by_feature[f as usize * codes + k] * v, f);
+            let share = match v {
+                Some(v) => (self.by_feature[f as usize * codes + k] * v, f),
+                None => (meaning, f),
+            };
             let weaker_than_all =
                 top.len() == EVIDENCE_SHOWN && share.0.abs() < top[EVIDENCE_SHOWN - 1].0.abs();
             if share.0 == 0.0 || weaker_than_all {
@@ -375,7 +467,11 @@ impl Model {
         }
         top.into_iter()
             .map(|(weight, f)| Evidence {
-                feature: self.features[f as usize].name.as_str().into(),
+                feature: if self.kinds[f as usize] == Kind::Meaning {
+                    MEANING_EVIDENCE.into()
+                } else {
+                    self.features[f as usize].name.as_str().into()
+                },
                 weight,
             })
             .collect()
@@ -398,6 +494,17 @@ impl CodingModel for Model {
             .collect();
         let order = |code: &str| code_ids.iter().position(|id| **id == *code);
         let mut reader = Reader::default();
+        let texts: Vec<&str> = if self.encoder.is_some() {
+            coding
+                .passages
+                .iter()
+                .filter(|p| roles.contains(p.role))
+                .map(|p| p.text(&doc.text))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut meanings = self.meanings(&texts).into_iter();
         let mut segments = std::mem::take(&mut coding.segments);
         let mut out: Vec<CodedSegment> = Vec::with_capacity(segments.len());
         let mut at = 0;
@@ -415,7 +522,14 @@ impl CodingModel for Model {
             }
             let lang = crate::lang::from_code(coding.langs[passage.index]);
             let refs: Vec<&CodedSegment> = mine.iter().collect();
-            let x = self.vectorise(&mut reader, passage.text(&doc.text), lang, &refs);
+            let meaning = meanings.next().flatten();
+            let x = self.vectorise(
+                &mut reader,
+                passage.text(&doc.text),
+                lang,
+                &refs,
+                meaning.as_deref(),
+            );
             let p = self.probabilities(&x);
             // Given where the model says so, unless a review decided otherwise.
             let given: Vec<bool> = self

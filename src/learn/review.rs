@@ -242,9 +242,12 @@ pub fn suggest(
             let coding = coder.code_document_by_codebook(doc);
             let mut reader = Reader::default();
             let mut out = Vec::new();
-            for (passage, lang, segments) in super::coded_passages(coder, &coding) {
+            let passages: Vec<_> = super::coded_passages(coder, &coding).collect();
+            let texts: Vec<&str> = passages.iter().map(|(p, ..)| p.text(&doc.text)).collect();
+            let meanings = model.meanings(&texts);
+            for ((passage, lang, segments), meaning) in passages.into_iter().zip(meanings) {
                 let text = passage.text(&doc.text);
-                let x = model.vectorise(&mut reader, text, lang, &segments);
+                let x = model.vectorise(&mut reader, text, lang, &segments, meaning.as_deref());
                 for (k, p) in model.probabilities(&x).into_iter().enumerate() {
                     let code = &model.codes[k];
                     if decided.get(&doc.id, passage.index, &code.code).is_some() {
