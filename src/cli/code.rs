@@ -131,10 +131,6 @@ pub fn run(args: CodeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Documents up to this size have their records rendered in parallel, into memory; larger ones
-/// straight to the output, when their turn comes.
-const RENDER_IN_MEMORY_UP_TO: usize = 4 << 20;
-
 /// One document's records: rendered, or its coding, to render when its turn comes.
 enum Rendered {
     Bytes(Vec<u8>),
@@ -187,7 +183,7 @@ impl Job<'_> {
                     // Every segment carries its passage's text: a large document's records can
                     // be many times its size, too much to hold; they are written as they are
                     // made, in turn.
-                    if doc.text.len() > RENDER_IN_MEMORY_UP_TO {
+                    if doc.text.len() > thematic::export::RENDER_IN_MEMORY_UP_TO {
                         return Ok(Rendered::Later(Box::new(doc), coded.segments));
                     }
                     let mut buffer = Vec::new();

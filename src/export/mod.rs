@@ -492,8 +492,10 @@ pub fn write_excerpts(
 /// A document's excerpts rendered: the CSV rows and the JSON Lines.
 type Rows = (Vec<u8>, Vec<u8>);
 
-/// Documents up to this size have their excerpts rendered in parallel, into memory.
-const RENDER_IN_MEMORY_UP_TO: usize = 4 << 20;
+/// Documents up to this size (bytes of text) have their excerpts or records rendered in
+/// parallel, into memory; larger ones straight to the output when their turn comes: every
+/// excerpt carries its passage's text, so a large document's rows can be many times its size.
+pub const RENDER_IN_MEMORY_UP_TO: usize = 4 << 20;
 
 /// The segments of `coding` in runs of one document each, with the document (segments of
 /// documents not in `corpus` are left out).

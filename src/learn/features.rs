@@ -40,7 +40,7 @@ impl Kind {
             Kind::Code => "code:",
             Kind::Pattern => "pattern:",
             Kind::Lang => "lang:",
-            Kind::Meaning => super::meaning::PREFIX,
+            Kind::Meaning => MEANING_PREFIX,
         }
     }
 
@@ -64,6 +64,9 @@ impl Kind {
         matches!(self, Kind::Word | Kind::Gram)
     }
 }
+
+/// The prefix of meaning features' names: `e5:000` … (see `meaning`).
+pub(crate) const MEANING_PREFIX: &str = "e5:";
 
 /// The character n-gram lengths read (inclusive).
 pub(crate) const GRAMS: std::ops::RangeInclusive<usize> = 3..=5;

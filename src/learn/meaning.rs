@@ -7,11 +7,8 @@
 
 use std::sync::Arc;
 
-use super::features::NameHash;
+use super::features::{MEANING_PREFIX, NameHash};
 use crate::error::Result;
-
-/// The prefix of meaning features' names.
-pub(crate) const PREFIX: &str = "e5:";
 
 /// Something that turns passages into fixed-length vectors of unit length: the multilingual
 /// encoder of [`embed`](crate::embed) (feature `embeddings`), or your own.
@@ -67,7 +64,7 @@ pub(crate) fn encoder_named(name: &str) -> std::result::Result<Arc<dyn PassageEn
 
 /// The name of the meaning feature of dimension `d`.
 pub(crate) fn feature_name(d: usize) -> String {
-    format!("{PREFIX}{d:03}")
+    format!("{MEANING_PREFIX}{d:03}")
 }
 
 /// Where each dimension's feature sits in a vocabulary, and the block's weight.

@@ -433,27 +433,25 @@ impl Model {
             |a: &(f32, u32), b: &(f32, u32)| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1));
         // The strongest few, without sorting them all.
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(EVIDENCE_SHOWN + 1);
-        // The dimensions of the meaning say nothing one by one: they count as one feature.
-        let mut meaning = 0.0f32;
-        let mut meaning_feature = None;
-        for &(f, v) in x {
-            if self.kinds[f as usize] == Kind::Meaning {
-                meaning += self.by_feature[f as usize * codes + k] * v;
-                meaning_feature.get_or_insert(f);
+        // The dimensions of the meaning say nothing one by one: they count as one feature,
+        // named after the first of them.
+        let reads_meaning = !self.meaning_columns.is_empty();
+        let mut meaning: Option<(f32, u32)> = None;
+        if reads_meaning {
+            for &(f, v) in x {
+                if self.kinds[f as usize] == Kind::Meaning {
+                    meaning.get_or_insert((0.0, f)).0 +=
+                        self.by_feature[f as usize * codes + k] * v;
+                }
             }
         }
-        let pooled = meaning_feature.map(|f| (meaning, f));
-        for (f, v) in x
+        let shares = x
             .iter()
-            .filter(|(f, _)| self.kinds[*f as usize] != Kind::Meaning)
-            .map(|&(f, v)| (f, Some(v)))
-            .chain(pooled.map(|(_, f)| (f, None)))
-        {
+            .filter(|(f, _)| !reads_meaning || self.kinds[*f as usize] != Kind::Meaning)
             // Feature-major: the line `probabilities` just read.
-            let share = match v {
-                Some(v) => (self.by_feature[f as usize * codes + k] * v, f),
-                None => (meaning, f),
-            };
+            .map(|&(f, v)| (self.by_feature[f as usize * codes + k] * v, f))
+            .chain(meaning);
+        for share in shares {
             let weaker_than_all =
                 top.len() == EVIDENCE_SHOWN && share.0.abs() < top[EVIDENCE_SHOWN - 1].0.abs();
             if share.0 == 0.0 || weaker_than_all {
