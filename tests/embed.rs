@@ -341,3 +341,26 @@ fn without_the_encoder_every_command_that_needs_it_says_how_to_install_it() {
     }
     assert!(!out_model.exists());
 }
+
+/// A model that reads meaning but lost one of the encoder's dimensions is refused as damaged.
+#[test]
+fn a_meaning_model_missing_a_dimension_is_refused() {
+    if encoder().is_none() {
+        return;
+    }
+    let path = root().join("codebooks/migration.e5.model.json");
+    let mut model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let features = model["features"].as_array_mut().unwrap();
+    let at = features.iter().position(|f| f["name"] == "e5:007").unwrap();
+    features.remove(at);
+    for code in model["codes"].as_array_mut().unwrap() {
+        code["weights"].as_array_mut().unwrap().remove(at);
+    }
+    let bytes = serde_json::to_vec(&model).unwrap();
+    let err = thematic::learn::Model::from_slice(&bytes, &path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("damaged") && err.contains("384"), "{err}");
+    assert!(thematic::learn::Model::load(&path).is_ok());
+}

@@ -233,7 +233,7 @@ enum Command {
     /// yet embedded are embedded into a store beside it (CORPUS/.thematic/index.vectors).
     /// Each passage's language's mean is taken away before comparing (otherwise a passage's
     /// neighbours are those of its own language), so the scores shown are small: about 0 for
-    /// unrelated passages, 0.15 and more for passages on the same matter.
+    /// unrelated passages, 0.15 to 0.3 for passages on the same matter.
     #[cfg(feature = "embeddings")]
     Similar(SimilarArgs),
     /// Keyword in context: every match of a pattern with N words either side, aligned.

@@ -280,22 +280,16 @@ impl Model {
             )));
         }
         if let Some(m) = &model.meaning {
-            let encoder = meaning::encoder_named(&m.encoder).map_err(&fail)?;
-            let columns = (0..encoder.dimensions())
-                .filter(|&d| {
-                    let name = meaning::feature_name(d);
-                    model.features.iter().any(|f| f.name == name)
-                })
-                .count();
-            if columns != encoder.dimensions() {
-                return Err(fail(format!(
-                    "a damaged model: it reads meaning but has {columns} of the encoder's {} dimensions",
-                    encoder.dimensions()
-                )));
-            }
-            model.encoder = Some(encoder);
+            model.encoder = Some(meaning::encoder_named(&m.encoder).map_err(&fail)?);
         }
         model.index();
+        // `index` finds a column for every dimension of the encoder, or none.
+        if let (Some(encoder), true) = (&model.encoder, model.meaning_columns.is_empty()) {
+            return Err(fail(format!(
+                "a damaged model: it reads meaning but lacks some of the encoder's {} dimensions",
+                encoder.dimensions()
+            )));
+        }
         Ok(model)
     }
 
