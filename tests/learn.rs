@@ -18,6 +18,17 @@ fn shipped_model() -> PathBuf {
     root().join("codebooks/migration.model.json")
 }
 
+/// The shipped corpus, codebook and the gold coding of the corpus.
+fn shipped_with_gold() -> (Corpus, Codebook, thematic::Coding) {
+    let corpus = Corpus::open(corpus()).unwrap();
+    let cb = Codebook::from_path(codebook()).unwrap();
+    let manual = coding(
+        &corpus,
+        &root().join("tests/data/validity/shipped/gold.jsonl"),
+    );
+    (corpus, cb, manual)
+}
+
 /// The figures of VALIDITY.md's "codebook + stems and n-grams" row, as floors; and the model
 /// must do better than the codebook alone overall and in each language.
 #[test]
@@ -100,12 +111,7 @@ fn model_codes_carry_their_probability_and_evidence_through_json_lines() {
 /// Trained twice on the same coding, a model is the same file byte for byte.
 #[test]
 fn a_model_trained_twice_is_byte_identical() {
-    let corpus = Corpus::open(corpus()).unwrap();
-    let cb = Codebook::from_path(codebook()).unwrap();
-    let manual = coding(
-        &corpus,
-        &root().join("tests/data/validity/shipped/gold.jsonl"),
-    );
+    let (corpus, cb, manual) = shipped_with_gold();
     let coder = Coder::new(&cb).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
@@ -123,6 +129,39 @@ fn a_model_trained_twice_is_byte_identical() {
     // And it reads back as the model it was.
     let back = Model::load(&dir.path().join("one.json")).unwrap();
     assert_eq!(back.codes.len(), 5);
+    // By default it reads each passage alone.
+    assert!(back.features.iter().all(|f| !f.name.starts_with("ctx:")));
+}
+
+/// A learner asked to read passages in their surroundings learns the themes of the neighbours
+/// and of the document as features, and its model codes with them.
+#[test]
+fn a_model_can_read_passages_in_their_surroundings() {
+    let (corpus, cb, manual) = shipped_with_gold();
+    let coder = Coder::new(&cb).unwrap();
+    let model = Learner::new()
+        .folds(2)
+        .context(true)
+        .learn(&cb, &coder, &corpus, &manual)
+        .unwrap();
+    let context: Vec<&str> = model
+        .features
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|n| n.starts_with("ctx:"))
+        .collect();
+    for name in [
+        "ctx:beside:education_pull",
+        "ctx:between:education_pull",
+        "ctx:document:brain_drain",
+    ] {
+        assert!(context.contains(&name), "{name} not in {context:?}");
+    }
+    let coded = coder.model(Arc::new(model)).code_corpus(&corpus);
+    assert!(
+        coded.segments.iter().any(|s| s.origin.as_str() == "model"),
+        "the model gave no code"
+    );
 }
 
 /// A model trained with another codebook (or another state of it) is refused, saying which

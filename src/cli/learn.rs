@@ -41,6 +41,7 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         .c(args.c)
         .min_df(args.min_df)
         .balanced(!args.unweighted)
+        .context(args.context)
         .decisions(match &args.decisions {
             Some(path) => thematic::learn::Decisions::read(path)?,
             None => thematic::learn::Decisions::default(),

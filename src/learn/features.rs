@@ -2,9 +2,11 @@
 //! words, and what the codebook made of it (the codes it gave, the patterns that fired).
 //!
 //! Every feature has a readable name (`w:учен`, `c:ёны`, `code:brain_drain`,
-//! `pattern:brain_drain|утечка мозгов`, `lang:kk`) so that a model can say which features
+//! `pattern:brain_drain|утечка мозгов`, `ctx:beside:brain_drain`, `lang:kk`) so that a model can say which features
 //! weighed most. Names are looked up by a 64-bit hash of their bytes, computed as the text is
 //! read, so applying a model allocates no name.
+
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -27,6 +29,8 @@ pub(crate) enum Kind {
     Pattern,
     /// The passage's language.
     Lang,
+    /// A theme the codebook gave the passages around it (see [`Surroundings`]).
+    Context,
     /// A dimension of the passage's multilingual embedding (see `meaning`).
     Meaning,
 }
@@ -40,6 +44,7 @@ impl Kind {
             Kind::Code => "code:",
             Kind::Pattern => "pattern:",
             Kind::Lang => "lang:",
+            Kind::Context => "ctx:",
             Kind::Meaning => MEANING_PREFIX,
         }
     }
@@ -52,6 +57,7 @@ impl Kind {
             Kind::Code,
             Kind::Pattern,
             Kind::Lang,
+            Kind::Context,
             Kind::Meaning,
         ]
         .into_iter()
@@ -124,16 +130,58 @@ pub(crate) struct Reader {
 }
 
 /// Word → the ids of its features in one model, per language slot (en, ru, uk, kk, other).
+/// Most words are short enough to be their own key, kept in the table: a key that points
+/// elsewhere cost a cache miss per word read.
 #[derive(Debug, Default)]
 struct Resolved {
-    words: [FxHashMap<String, (u32, u32)>; 5],
+    short: [FxHashMap<ShortWord, (u32, u32)>; 5],
+    long: [FxHashMap<String, (u32, u32)>; 5],
     ids: Vec<u32>,
 }
 
 impl Resolved {
     fn clear(&mut self) {
-        self.words.iter_mut().for_each(FxHashMap::clear);
+        self.short.iter_mut().for_each(FxHashMap::clear);
+        self.long.iter_mut().for_each(FxHashMap::clear);
         self.ids.clear();
+    }
+
+    fn get(&self, slot: usize, word: &str) -> Option<(u32, u32)> {
+        match ShortWord::new(word) {
+            Some(key) => self.short[slot].get(&key).copied(),
+            None => self.long[slot].get(word).copied(),
+        }
+    }
+
+    fn insert(&mut self, slot: usize, word: &str, range: (u32, u32)) {
+        match ShortWord::new(word) {
+            Some(key) => self.short[slot].insert(key, range),
+            None => self.long[slot].insert(word.to_string(), range),
+        };
+    }
+}
+
+/// A word of at most [`ShortWord::BYTES`] bytes of UTF-8, held inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortWord {
+    len: u8,
+    bytes: [u8; ShortWord::BYTES],
+}
+
+impl ShortWord {
+    /// Eleven Cyrillic letters, twenty-three Latin ones: most words.
+    const BYTES: usize = 23;
+
+    fn new(word: &str) -> Option<ShortWord> {
+        let len = word.len();
+        (len <= Self::BYTES).then(|| {
+            let mut bytes = [0; Self::BYTES];
+            bytes[..len].copy_from_slice(word.as_bytes());
+            ShortWord {
+                len: len as u8,
+                bytes,
+            }
+        })
     }
 }
 
@@ -160,6 +208,7 @@ impl Reader {
         text: &str,
         lang: Option<&'static str>,
         segments: &[&CodedSegment],
+        surroundings: &Surroundings,
         mut each: impl FnMut(Occurrence<'_>),
     ) {
         let stemmer = lang.and_then(Stemmer::for_lang);
@@ -167,7 +216,8 @@ impl Reader {
         for word in words(text) {
             self.word_features(word, lang, stemmer, kazakh, &mut each);
         }
-        codebook_features(lang, segments, each);
+        codebook_features(lang, segments, &mut each);
+        surroundings.features(each);
     }
 
     /// Like [`Reader::read`] for a model's vocabulary: calls `each` with the id `resolve`
@@ -179,6 +229,7 @@ impl Reader {
         text: &str,
         lang: Option<&'static str>,
         segments: &[&CodedSegment],
+        surroundings: &Surroundings,
         resolve: impl Fn(u64) -> Option<u32>,
         mut each: impl FnMut(u32),
     ) {
@@ -193,8 +244,8 @@ impl Reader {
         };
         let mut memory = std::mem::take(&mut self.resolved);
         for word in words(text) {
-            let range = match memory.words[slot].get(word) {
-                Some(&range) => range,
+            let range = match memory.get(slot, word) {
+                Some(range) => range,
                 None => {
                     if memory.ids.len() >= IDS_REMEMBERED {
                         memory.clear();
@@ -207,7 +258,7 @@ impl Reader {
                         }
                     });
                     let range = (start, memory.ids.len() as u32);
-                    memory.words[slot].insert(word.to_string(), range);
+                    memory.insert(slot, word, range);
                     range
                 }
             };
@@ -216,11 +267,13 @@ impl Reader {
             }
         }
         self.resolved = memory;
-        codebook_features(lang, segments, |o| {
+        let mut known = |o: Occurrence<'_>| {
             if let Some(id) = resolve(o.hash) {
                 each(id);
             }
-        });
+        };
+        codebook_features(lang, segments, &mut known);
+        surroundings.features(known);
     }
 
     fn word_features(
@@ -270,6 +323,97 @@ impl Reader {
     }
 }
 
+/// How many other passages of a document must have a theme for the document to be about it.
+const DOCUMENT_PASSAGES: usize = 2;
+
+/// What the codebook made of the passages around one. A coder reads a paragraph in the light
+/// of its neighbours and of its document: "After graduation, to return to the Republic of
+/// Kazakhstan to work …" is about a scholarship's rules because the paragraphs before it are,
+/// though it names no scholarship.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Surroundings {
+    /// Themes the codebook gave the passage read before or the one after.
+    beside: Vec<Arc<str>>,
+    /// Themes it gave both.
+    between: Vec<Arc<str>>,
+    /// Themes it gave at least [`DOCUMENT_PASSAGES`] other passages of the document.
+    document: Vec<Arc<str>>,
+}
+
+impl Surroundings {
+    /// The surroundings of each passage of a document, from the themes (top-level codes) the
+    /// codebook gave each of the passages read, in reading order.
+    pub(crate) fn of_document(themes: &[Vec<Arc<str>>]) -> Vec<Surroundings> {
+        let mut in_document: Vec<(&Arc<str>, usize)> = Vec::new();
+        for theme in themes.iter().flatten() {
+            match in_document.iter_mut().find(|(t, _)| *t == theme) {
+                Some((_, n)) => *n += 1,
+                None => in_document.push((theme, 1)),
+            }
+        }
+        let none = Vec::new();
+        (0..themes.len())
+            .map(|i| {
+                let before = if i > 0 { &themes[i - 1] } else { &none };
+                let after = themes.get(i + 1).unwrap_or(&none);
+                let mut beside: Vec<Arc<str>> = before.clone();
+                beside.extend(after.iter().filter(|t| !before.contains(t)).cloned());
+                let between = before
+                    .iter()
+                    .filter(|t| after.contains(t))
+                    .cloned()
+                    .collect();
+                let document = in_document
+                    .iter()
+                    .filter(|(t, n)| {
+                        let own = usize::from(themes[i].contains(t));
+                        n - own >= DOCUMENT_PASSAGES
+                    })
+                    .map(|(t, _)| Arc::clone(t))
+                    .collect();
+                Surroundings {
+                    beside,
+                    between,
+                    document,
+                }
+            })
+            .collect()
+    }
+
+    /// Calls `each` for the context features.
+    fn features(&self, mut each: impl FnMut(Occurrence<'_>)) {
+        let mut name = String::new();
+        for (place, themes) in [
+            ("beside:", &self.beside),
+            ("between:", &self.between),
+            ("document:", &self.document),
+        ] {
+            for theme in themes {
+                name.clear();
+                name.push_str(place);
+                name.push_str(theme);
+                each(occurrence(Kind::Context, &name));
+            }
+        }
+    }
+}
+
+/// The themes (top-level codes) of a passage's segments, each once, in the order met; shared
+/// with `ids` (the codebook's code ids) where they are among them.
+pub(crate) fn themes(segments: &[&CodedSegment], ids: &[Arc<str>]) -> Vec<Arc<str>> {
+    let mut out: Vec<Arc<str>> = Vec::new();
+    for seg in segments {
+        let theme = seg.code.split('/').next().unwrap_or(&seg.code);
+        if !out.iter().any(|t| &**t == theme) {
+            out.push(match ids.iter().find(|id| &***id == theme) {
+                Some(id) => Arc::clone(id),
+                None => theme.into(),
+            });
+        }
+    }
+    out
+}
+
 /// The words of `text`: runs of word characters.
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !is_word_char(c))
@@ -280,7 +424,7 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 fn codebook_features(
     lang: Option<&str>,
     segments: &[&CodedSegment],
-    mut each: impl FnMut(Occurrence<'_>),
+    each: &mut impl FnMut(Occurrence<'_>),
 ) {
     let mut codes: Vec<&str> = Vec::new();
     let mut patterns: Vec<String> = Vec::new();
@@ -351,13 +495,17 @@ fn occurrence(kind: Kind, body: &str) -> Occurrence<'_> {
 ///
 /// Text features weigh `(1 + ln tf) · idf`, each block (words, n-grams) scaled to unit length;
 /// the others weigh 1.
-pub(crate) fn vector(counts: &[(u32, u32)], kinds: &[Kind], idf: &[f32]) -> Vec<(u32, f32)> {
+pub(crate) fn vector(
+    counts: impl IntoIterator<Item = (u32, u32)>,
+    kinds: &[Kind],
+    idf: &[f32],
+) -> Vec<(u32, f32)> {
     let (mut words, mut grams) = (0.0f32, 0.0f32);
     let mut entries: Vec<(u32, f32)> = counts
-        .iter()
-        .map(|&(f, tf)| {
+        .into_iter()
+        .map(|(f, tf)| {
             let w = match kinds[f as usize] {
-                Kind::Word | Kind::Gram => (1.0 + (tf as f32).ln()) * idf[f as usize],
+                Kind::Word | Kind::Gram => sublinear(tf) * idf[f as usize],
                 _ => 1.0,
             };
             match kinds[f as usize] {
@@ -379,13 +527,25 @@ pub(crate) fn vector(counts: &[(u32, u32)], kinds: &[Kind], idf: &[f32]) -> Vec<
     entries
 }
 
+/// `1 + ln tf`, from a table for the small counts nearly every feature has (a logarithm per
+/// feature occurrence was a tenth of applying a model). The table holds the very values the
+/// logarithm gives, so that models do not depend on which way a weight was computed.
+fn sublinear(tf: u32) -> f32 {
+    static SMALL: std::sync::LazyLock<[f32; 32]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|tf| 1.0 + (tf as f32).ln()));
+    match SMALL.get(tf as usize) {
+        Some(&w) if tf > 0 => w,
+        _ => 1.0 + (tf as f32).ln(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn names(text: &str, lang: Option<&'static str>) -> Vec<String> {
         let mut out = Vec::new();
-        Reader::default().read(text, lang, &[], |o| {
+        Reader::default().read(text, lang, &[], &Surroundings::default(), |o| {
             assert_eq!(
                 o.hash,
                 NameHash::of(&format!("{}{}", o.kind.prefix(), o.body))
@@ -416,11 +576,78 @@ mod tests {
     }
 
     #[test]
+    fn surroundings_name_the_themes_of_the_neighbours_and_of_the_document() {
+        let t = |names: &[&str]| -> Vec<Arc<str>> { names.iter().map(|n| (*n).into()).collect() };
+        // A scholarship's rules over four paragraphs, the third naming no scholarship.
+        let themes = [
+            t(&["education_pull"]),
+            t(&["education_pull", "return_policy"]),
+            t(&[]),
+            t(&["education_pull", "brain_drain"]),
+        ];
+        let around = Surroundings::of_document(&themes);
+        assert_eq!(around.len(), 4);
+        let names = |s: &Surroundings| {
+            let mut out = Vec::new();
+            s.features(|o| out.push(format!("{}{}", o.kind.prefix(), o.body)));
+            out
+        };
+        assert_eq!(
+            names(&around[2]),
+            [
+                "ctx:beside:education_pull",
+                "ctx:beside:return_policy",
+                "ctx:beside:brain_drain",
+                "ctx:between:education_pull",
+                "ctx:document:education_pull",
+            ]
+        );
+        // The document's themes are the other passages': the first has education_pull in two
+        // others, return_policy in one (not enough).
+        assert_eq!(
+            names(&around[0]),
+            [
+                "ctx:beside:education_pull",
+                "ctx:beside:return_policy",
+                "ctx:document:education_pull",
+            ]
+        );
+        // The last passage has one neighbour, and no theme of its own counts for its document.
+        assert_eq!(names(&around[3]), ["ctx:document:education_pull"]);
+        assert!(names(&Surroundings::default()).is_empty());
+    }
+
+    #[test]
+    fn a_reader_remembers_short_and_long_words_alike() {
+        let mut memory = Resolved::default();
+        let long = "высококвалифицированных"; // 46 bytes: not inline
+        assert!(ShortWord::new(long).is_none());
+        assert!(ShortWord::new("ғалымдар").is_some());
+        memory.insert(1, long, (0, 3));
+        memory.insert(3, "ғалымдар", (3, 5));
+        assert_eq!(memory.get(1, long), Some((0, 3)));
+        assert_eq!(memory.get(3, "ғалымдар"), Some((3, 5)));
+        assert_eq!(memory.get(1, "ғалымдар"), None, "per language");
+        // A word is not a prefix of another: the length is part of the key.
+        memory.insert(0, "ab", (5, 6));
+        assert_eq!(memory.get(0, "a"), None);
+        memory.clear();
+        assert_eq!(memory.get(1, long), None);
+    }
+
+    #[test]
+    fn the_sublinear_table_is_the_logarithm() {
+        for tf in 1..40u32 {
+            assert_eq!(sublinear(tf), 1.0 + (tf as f32).ln(), "{tf}");
+        }
+    }
+
+    #[test]
     fn text_blocks_have_unit_length_and_codebook_features_weigh_one() {
         let kinds = [Kind::Word, Kind::Word, Kind::Gram, Kind::Code];
         let idf = [1.0, 2.0, 1.5, 1.0];
         let counts = [(0, 1), (1, 3), (2, 2), (3, 1)];
-        let v = vector(&counts, &kinds, &idf);
+        let v = vector(counts, &kinds, &idf);
         let words: f32 = v[..2].iter().map(|(_, w)| w * w).sum();
         assert!((words - 1.0).abs() < 1e-6);
         assert!((v[2].1 - 1.0).abs() < 1e-6);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::features::{Kind, NameHash, Reader, vector};
+use super::features::{self, Kind, NameHash, Reader, Surroundings, vector};
 use super::logistic::sigmoid;
 use super::meaning::{self, MeaningColumns, PassageEncoder};
 use crate::codebook::{Codebook, is_within};
@@ -23,6 +23,10 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MEANING_EVIDENCE: &str = "e5:meaning";
 /// How many features a segment's evidence lists.
 const EVIDENCE_SHOWN: usize = 6;
+
+/// Weights per feature in the table a model applies (codes up to this many, padded with zeros):
+/// a fixed count lets the sums stay in registers.
+const LANES: usize = 8;
 
 /// The codebook a model was trained with: a model reads the codebook's decisions as features,
 /// so it only makes sense with the same codebook.
@@ -80,7 +84,7 @@ pub struct MeaningUse {
 /// One feature of the vocabulary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Feature {
-    /// Its name, `w:…`, `c:…`, `code:…`, `pattern:…` or `lang:…`.
+    /// Its name, `w:…`, `c:…`, `code:…`, `pattern:…`, `ctx:…`, `lang:…` or `e5:…`.
     pub name: String,
     /// Its inverse document frequency (1 for features that are present or not).
     pub idf: f32,
@@ -131,13 +135,66 @@ pub struct Model {
     kinds: Vec<Kind>,
     #[serde(skip)]
     idf: Vec<f32>,
-    /// The weights feature by feature: `by_feature[f * codes + k]` is code `k`'s weight of
-    /// feature `f`.
+    /// The weights feature by feature: `by_feature[f * stride + k]` is code `k`'s weight of
+    /// feature `f` (0 past the last code).
     #[serde(skip)]
     by_feature: Vec<f32>,
+    #[serde(skip)]
+    stride: usize,
+    /// Where each feature (numbered inside the model) is in `features`.
+    #[serde(skip)]
+    in_file: Vec<u32>,
+    /// Whether it reads the passages' surroundings (has `ctx:` features).
+    #[serde(skip)]
+    pub(crate) reads_context: bool,
+    /// The features' names, shared by the evidence of every decision.
+    #[serde(skip)]
+    names: Vec<Arc<str>>,
     /// Review decisions that override the model.
     #[serde(skip)]
     decisions: super::Decisions,
+    /// Readers between documents: each remembers the features of the words it has met, which
+    /// recur from document to document.
+    #[serde(skip)]
+    pub(crate) readers: ReaderPool,
+}
+
+/// Readers kept for the next document, at most one per thread that used the model at once.
+#[derive(Default)]
+pub(crate) struct ReaderPool(std::sync::Mutex<Vec<Reader>>);
+
+impl ReaderPool {
+    pub(crate) fn take(&self) -> Reader {
+        self.0
+            .lock()
+            .map(|mut pool| pool.pop().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn give(&self, reader: Reader) {
+        if let Ok(mut pool) = self.0.lock() {
+            pool.push(reader);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut pool) = self.0.lock() {
+            pool.clear();
+        }
+    }
+}
+
+impl Clone for ReaderPool {
+    /// A new, empty pool: what a reader remembers is cheap to learn again.
+    fn clone(&self) -> ReaderPool {
+        ReaderPool::default()
+    }
+}
+
+impl std::fmt::Debug for ReaderPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReaderPool")
+    }
 }
 
 impl Model {
@@ -163,7 +220,12 @@ impl Model {
             kinds: Vec::new(),
             idf: Vec::new(),
             by_feature: Vec::new(),
+            stride: LANES,
+            in_file: Vec::new(),
+            reads_context: false,
+            names: Vec::new(),
             decisions: super::Decisions::default(),
+            readers: ReaderPool::default(),
         };
         model.index();
         model
@@ -182,18 +244,28 @@ impl Model {
     }
 
     fn index(&mut self) {
-        self.lookup = self
-            .features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (NameHash::of(&f.name), i as u32))
+        // Features are numbered inside the model most common first (lowest idf), so that the
+        // weights every passage reads share a few cache lines: a passage's few hundred lookups
+        // in the whole table were most of the time a model takes.
+        let mut order: Vec<u32> = (0..self.features.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (fa, fb) = (&self.features[a as usize], &self.features[b as usize]);
+            fa.idf.total_cmp(&fb.idf).then(a.cmp(&b))
+        });
+        let in_file = |i: usize| &self.features[order[i] as usize];
+        self.lookup = (0..order.len())
+            .map(|i| (NameHash::of(&in_file(i).name), i as u32))
             .collect();
-        self.kinds = self
-            .features
-            .iter()
-            .map(|f| Kind::of(&f.name).unwrap_or(Kind::Lang))
+        self.kinds = (0..order.len())
+            .map(|i| Kind::of(&in_file(i).name).unwrap_or(Kind::Lang))
             .collect();
-        self.idf = self.features.iter().map(|f| f.idf).collect();
+        self.idf = (0..order.len()).map(|i| in_file(i).idf).collect();
+        self.reads_context = self.kinds.contains(&Kind::Context);
+        self.names = (0..order.len())
+            .map(|i| in_file(i).name.as_str().into())
+            .collect();
+        // What the readers remember are ids in the vocabulary just indexed.
+        self.readers.clear();
         self.meaning_columns = match (&self.meaning, &self.encoder) {
             (Some(m), Some(e)) => {
                 MeaningColumns::new(e.dimensions(), m.weight, |h| self.lookup.get(&h).copied())
@@ -201,12 +273,15 @@ impl Model {
             _ => MeaningColumns::default(),
         };
         let codes = self.codes.len();
-        self.by_feature = vec![0.0; self.features.len() * codes];
+        self.stride = if codes <= LANES { LANES } else { codes };
+        self.by_feature = vec![0.0; self.features.len() * self.stride];
         for (k, c) in self.codes.iter().enumerate() {
-            for (f, &w) in c.weights.iter().enumerate() {
-                self.by_feature[f * codes + k] = w;
+            for (i, &f) in order.iter().enumerate() {
+                self.by_feature[i * self.stride + k] =
+                    c.weights.get(f as usize).copied().unwrap_or(0.0);
             }
         }
+        self.in_file = order;
     }
 
     /// Writes the model to `path` (JSON, all at once or not at all).
@@ -370,6 +445,7 @@ impl Model {
         text: &str,
         lang: Option<&'static str>,
         segments: &[&CodedSegment],
+        surroundings: &Surroundings,
         meaning: Option<&[f32]>,
     ) -> Vec<(u32, f32)> {
         // Counted in a table as long as the vocabulary, reset after: sorting every occurrence
@@ -383,6 +459,7 @@ impl Model {
             text,
             lang,
             segments,
+            surroundings,
             |hash| lookup.get(&hash).copied(),
             |f| {
                 let n = &mut tally[f as usize];
@@ -393,13 +470,12 @@ impl Model {
             },
         );
         // In the order met: a sum does not need them sorted.
-        let counts: Vec<(u32, u32)> = touched
+        let counts = touched
             .iter()
-            .map(|&f| (f, std::mem::take(&mut tally[f as usize])))
-            .collect();
+            .map(|&f| (f, std::mem::take(&mut tally[f as usize])));
+        let mut x = vector(counts, &self.kinds, &self.idf);
         reader.tally = tally;
         reader.touched = touched;
-        let mut x = vector(&counts, &self.kinds, &self.idf);
         if let Some(m) = meaning {
             self.meaning_columns.add(&mut x, m);
         }
@@ -409,10 +485,27 @@ impl Model {
     /// The probability of each code (model order) for a feature vector.
     pub(crate) fn probabilities(&self, x: &[(u32, f32)]) -> Vec<f64> {
         let codes = self.codes.len();
+        let stride = self.stride;
+        if stride == LANES {
+            // A fixed number of sums the compiler keeps in registers: summed in memory, each
+            // feature waited for the previous one's store.
+            let mut z = [0.0f64; LANES];
+            for (z, c) in z.iter_mut().zip(&self.codes) {
+                *z = f64::from(c.intercept);
+            }
+            for &(f, v) in x {
+                let at = f as usize * LANES;
+                let weights = &self.by_feature[at..at + LANES];
+                let v = f64::from(v);
+                for k in 0..LANES {
+                    z[k] += f64::from(weights[k]) * v;
+                }
+            }
+            return z[..codes].iter().map(|&z| sigmoid(z)).collect();
+        }
         let mut z: Vec<f64> = self.codes.iter().map(|c| f64::from(c.intercept)).collect();
-        // Feature-major weights: one feature's weights for every code share a cache line.
         for &(f, v) in x {
-            let weights = &self.by_feature[f as usize * codes..(f as usize + 1) * codes];
+            let weights = &self.by_feature[f as usize * stride..][..codes];
             for (z, &w) in z.iter_mut().zip(weights) {
                 *z += f64::from(w) * f64::from(v);
             }
@@ -422,9 +515,11 @@ impl Model {
 
     /// The features that weighed most in code `k`'s decision on `x`, strongest first.
     fn evidence(&self, k: usize, x: &[(u32, f32)]) -> Arc<[Evidence]> {
-        let codes = self.codes.len();
-        let stronger =
-            |a: &(f32, u32), b: &(f32, u32)| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1));
+        let stronger = |a: &(f32, u32), b: &(f32, u32)| {
+            b.0.abs()
+                .total_cmp(&a.0.abs())
+                .then(self.in_file[a.1 as usize].cmp(&self.in_file[b.1 as usize]))
+        };
         // The strongest few, without sorting them all.
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(EVIDENCE_SHOWN + 1);
         // The dimensions of the meaning say nothing one by one: they count as one feature,
@@ -435,7 +530,7 @@ impl Model {
             for &(f, v) in x {
                 if self.kinds[f as usize] == Kind::Meaning {
                     meaning.get_or_insert((0.0, f)).0 +=
-                        self.by_feature[f as usize * codes + k] * v;
+                        self.by_feature[f as usize * self.stride + k] * v;
                 }
             }
         }
@@ -443,7 +538,7 @@ impl Model {
             .iter()
             .filter(|(f, _)| !reads_meaning || self.kinds[*f as usize] != Kind::Meaning)
             // Feature-major: the line `probabilities` just read.
-            .map(|&(f, v)| (self.by_feature[f as usize * codes + k] * v, f))
+            .map(|&(f, v)| (self.by_feature[f as usize * self.stride + k] * v, f))
             .chain(meaning);
         for share in shares {
             let weaker_than_all =
@@ -462,7 +557,7 @@ impl Model {
                 feature: if self.kinds[f as usize] == Kind::Meaning {
                     MEANING_EVIDENCE.into()
                 } else {
-                    self.features[f as usize].name.as_str().into()
+                    Arc::clone(&self.names[f as usize])
                 },
                 weight,
             })
@@ -485,7 +580,7 @@ impl CodingModel for Model {
             .map(|c| code_ids.iter().find(|id| ***id == *c.code))
             .collect();
         let order = |code: &str| code_ids.iter().position(|id| **id == *code);
-        let mut reader = Reader::default();
+        let mut reader = self.readers.take();
         let texts: Vec<&str> = if self.encoder.is_some() {
             coding
                 .passages
@@ -497,31 +592,56 @@ impl CodingModel for Model {
             Vec::new()
         };
         let mut meanings = self.meanings(&texts).into_iter();
-        let mut segments = std::mem::take(&mut coding.segments);
+        let segments = std::mem::take(&mut coding.segments);
+        // The codebook's themes of every passage read, before the model changes any.
+        let mut surroundings = if self.reads_context {
+            let mut of_passage: Vec<Vec<&CodedSegment>> = vec![Vec::new(); coding.passages.len()];
+            for seg in &segments {
+                if let Some(mine) = of_passage.get_mut(seg.passage) {
+                    mine.push(seg);
+                }
+            }
+            let themes: Vec<Vec<Arc<str>>> = coding
+                .passages
+                .iter()
+                .filter(|p| roles.contains(p.role))
+                .map(|p| {
+                    of_passage
+                        .get(p.index)
+                        .map_or_else(Vec::new, |m| features::themes(m, code_ids))
+                })
+                .collect();
+            Surroundings::of_document(&themes)
+        } else {
+            Vec::new()
+        }
+        .into_iter();
         let mut out: Vec<CodedSegment> = Vec::with_capacity(segments.len());
-        let mut at = 0;
+        let mut rest = segments.into_iter().peekable();
+        // The segments of the passage at hand, moved, not copied, from the codebook's coding.
+        let mut mine: Vec<CodedSegment> = Vec::new();
         for passage in &coding.passages {
-            let end = at
-                + segments[at..]
-                    .iter()
-                    .take_while(|s| s.passage == passage.index)
-                    .count();
-            let mine = &mut segments[at..end];
-            at = end;
+            mine.clear();
+            while let Some(s) = rest.next_if(|s| s.passage == passage.index) {
+                mine.push(s);
+            }
             if !roles.contains(passage.role) {
-                out.extend(mine.iter().cloned());
+                out.append(&mut mine);
                 continue;
             }
             let lang = crate::lang::from_code(coding.langs[passage.index]);
             let refs: Vec<&CodedSegment> = mine.iter().collect();
             let meaning = meanings.next().flatten();
+            let around = surroundings.next().unwrap_or_default();
             let x = self.vectorise(
                 &mut reader,
                 passage.text(&doc.text),
                 lang,
                 &refs,
+                &around,
                 meaning.as_deref(),
             );
+            drop(refs);
             let p = self.probabilities(&x);
             // Given where the model says so, unless a review decided otherwise.
             let given: Vec<bool> = self
@@ -535,31 +655,28 @@ impl CodingModel for Model {
                 })
                 .collect();
             // The codebook's segments under a code the model rejects go; the others stay.
-            let mut kept: Vec<CodedSegment> = mine
+            let stays: Vec<bool> = mine
                 .iter()
-                .filter(|s| {
-                    let mut under = self
-                        .codes
+                .map(|s| {
+                    self.codes
                         .iter()
                         .enumerate()
-                        .filter(|(_, c)| is_within(&s.code, &c.code));
-                    under.all(|(k, _)| given[k])
+                        .filter(|(_, c)| is_within(&s.code, &c.code))
+                        .all(|(k, _)| given[k])
                 })
-                .cloned()
                 .collect();
+            // A code the model gives that no staying segment has becomes a segment, with the
+            // hits of the codebook's segments under it.
+            let mut added: Vec<CodedSegment> = Vec::new();
             for (k, c) in self.codes.iter().enumerate() {
                 let Some(id) = ids[k] else {
                     continue;
                 };
-                if !given[k] {
-                    continue;
-                }
-                let origin = Origin::Model {
-                    probability: Probability::new(p[k]),
-                    evidence: self.evidence(k, &x),
-                };
-                if let Some(own) = kept.iter_mut().find(|s| *s.code == *c.code) {
-                    own.origin = origin;
+                let own = mine
+                    .iter()
+                    .zip(&stays)
+                    .any(|(s, &stays)| stays && *s.code == *c.code);
+                if !given[k] || own {
                     continue;
                 }
                 let hits = mine
@@ -567,22 +684,41 @@ impl CodingModel for Model {
                     .filter(|s| is_within(&s.code, &c.code))
                     .flat_map(|s| s.hits.iter().cloned())
                     .collect();
-                kept.push(CodedSegment {
+                added.push(CodedSegment {
                     doc: doc.id.clone(),
                     passage: passage.index,
                     start: passage.start,
                     end: passage.end,
                     code: id.clone(),
-                    origin,
+                    origin: Origin::Auto,
                     hits,
                     memo: None,
                     lang,
                     role: passage.role,
                 });
             }
+            let mut kept: Vec<CodedSegment> = mine
+                .drain(..)
+                .zip(stays)
+                .filter_map(|(s, stays)| stays.then_some(s))
+                .chain(added)
+                .collect();
+            // Every code the model gives is its decision, with its probability and evidence.
+            for (k, c) in self.codes.iter().enumerate() {
+                if !given[k] || ids[k].is_none() {
+                    continue;
+                }
+                if let Some(seg) = kept.iter_mut().find(|s| *s.code == *c.code) {
+                    seg.origin = Origin::Model {
+                        probability: Probability::new(p[k]),
+                        evidence: self.evidence(k, &x),
+                    };
+                }
+            }
             kept.sort_by_key(|s| order(&s.code));
             out.extend(kept);
         }
         coding.segments = out;
+        self.readers.give(reader);
     }
 }

@@ -15,7 +15,6 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::features::Reader;
 use super::model::Model;
 use crate::coding::Coder;
 use crate::corpus::Corpus;
@@ -240,14 +239,28 @@ pub fn suggest(
         .par_iter()
         .flat_map_iter(|doc| {
             let coding = coder.code_document_by_codebook(doc);
-            let mut reader = Reader::default();
+            let mut reader = model.readers.take();
             let mut out = Vec::new();
             let passages: Vec<_> = super::coded_passages(coder, &coding).collect();
             let texts: Vec<&str> = passages.iter().map(|(p, ..)| p.text(&doc.text)).collect();
             let meanings = model.meanings(&texts);
-            for ((passage, lang, segments), meaning) in passages.into_iter().zip(meanings) {
+            let surroundings = if model.reads_context {
+                super::surroundings_of(&passages)
+            } else {
+                vec![Default::default(); passages.len()]
+            };
+            for (((passage, lang, segments), meaning), around) in
+                passages.into_iter().zip(meanings).zip(&surroundings)
+            {
                 let text = passage.text(&doc.text);
-                let x = model.vectorise(&mut reader, text, lang, &segments, meaning.as_deref());
+                let x = model.vectorise(
+                    &mut reader,
+                    text,
+                    lang,
+                    &segments,
+                    around,
+                    meaning.as_deref(),
+                );
                 for (k, p) in model.probabilities(&x).into_iter().enumerate() {
                     let code = &model.codes[k];
                     if decided.get(&doc.id, passage.index, &code.code).is_some() {
@@ -271,6 +284,7 @@ pub fn suggest(
                     ));
                 }
             }
+            model.readers.give(reader);
             out
         })
         .collect();
