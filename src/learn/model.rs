@@ -141,9 +141,6 @@ pub struct Model {
     by_feature: Vec<f32>,
     #[serde(skip)]
     stride: usize,
-    /// Where each feature (numbered inside the model) is in `features`.
-    #[serde(skip)]
-    in_file: Vec<u32>,
     /// Whether it reads the passages' surroundings (has `ctx:` features).
     #[serde(skip)]
     pub(crate) reads_context: bool,
@@ -221,7 +218,6 @@ impl Model {
             idf: Vec::new(),
             by_feature: Vec::new(),
             stride: LANES,
-            in_file: Vec::new(),
             reads_context: false,
             names: Vec::new(),
             decisions: super::Decisions::default(),
@@ -244,25 +240,23 @@ impl Model {
     }
 
     fn index(&mut self) {
-        // Features are numbered inside the model most common first (lowest idf), so that the
-        // weights every passage reads share a few cache lines: a passage's few hundred lookups
-        // in the whole table were most of the time a model takes.
-        let mut order: Vec<u32> = (0..self.features.len() as u32).collect();
-        order.sort_by(|&a, &b| {
-            let (fa, fb) = (&self.features[a as usize], &self.features[b as usize]);
-            fa.idf.total_cmp(&fb.idf).then(a.cmp(&b))
-        });
-        let in_file = |i: usize| &self.features[order[i] as usize];
-        self.lookup = (0..order.len())
-            .map(|i| (NameHash::of(&in_file(i).name), i as u32))
+        self.lookup = self
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (NameHash::of(&f.name), i as u32))
             .collect();
-        self.kinds = (0..order.len())
-            .map(|i| Kind::of(&in_file(i).name).unwrap_or(Kind::Lang))
+        self.kinds = self
+            .features
+            .iter()
+            .map(|f| Kind::of(&f.name).unwrap_or(Kind::Lang))
             .collect();
-        self.idf = (0..order.len()).map(|i| in_file(i).idf).collect();
+        self.idf = self.features.iter().map(|f| f.idf).collect();
         self.reads_context = self.kinds.contains(&Kind::Context);
-        self.names = (0..order.len())
-            .map(|i| in_file(i).name.as_str().into())
+        self.names = self
+            .features
+            .iter()
+            .map(|f| f.name.as_str().into())
             .collect();
         // What the readers remember are ids in the vocabulary just indexed.
         self.readers.clear();
@@ -276,12 +270,10 @@ impl Model {
         self.stride = if codes <= LANES { LANES } else { codes };
         self.by_feature = vec![0.0; self.features.len() * self.stride];
         for (k, c) in self.codes.iter().enumerate() {
-            for (i, &f) in order.iter().enumerate() {
-                self.by_feature[i * self.stride + k] =
-                    c.weights.get(f as usize).copied().unwrap_or(0.0);
+            for (f, &w) in c.weights.iter().enumerate().take(self.features.len()) {
+                self.by_feature[f * self.stride + k] = w;
             }
         }
-        self.in_file = order;
     }
 
     /// Writes the model to `path` (JSON, all at once or not at all).
@@ -515,11 +507,8 @@ impl Model {
 
     /// The features that weighed most in code `k`'s decision on `x`, strongest first.
     fn evidence(&self, k: usize, x: &[(u32, f32)]) -> Arc<[Evidence]> {
-        let stronger = |a: &(f32, u32), b: &(f32, u32)| {
-            b.0.abs()
-                .total_cmp(&a.0.abs())
-                .then(self.in_file[a.1 as usize].cmp(&self.in_file[b.1 as usize]))
-        };
+        let stronger =
+            |a: &(f32, u32), b: &(f32, u32)| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1));
         // The strongest few, without sorting them all.
         let mut top: Vec<(f32, u32)> = Vec::with_capacity(EVIDENCE_SHOWN + 1);
         // The dimensions of the meaning say nothing one by one: they count as one feature,
