@@ -657,7 +657,7 @@ impl<'a> Report<'a> {
                 &self.theme_pairs(),
             )?;
         }
-        let theme = |code: &str| code.split('/').next().unwrap_or(code).to_string();
+        let theme = |code: &str| crate::codebook::theme_of(code).to_string();
         let across = self
             .analysis
             .tables
@@ -1173,7 +1173,7 @@ fn code_rows(analysis: &Analysis) -> Vec<CodeRow<'_>> {
         .iter()
         .map(|freq| {
             let code = analysis.codebook.code(&freq.code);
-            let theme = freq.code.split('/').next().unwrap_or(&freq.code);
+            let theme = crate::codebook::theme_of(&freq.code);
             let theme_number = theme_colours
                 .iter()
                 .position(|t| *t == theme)

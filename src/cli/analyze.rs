@@ -132,7 +132,7 @@ pub fn run(args: AnalyzeArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
             })
             .collect()
     };
-    let theme = |code: &str| code.split('/').next().unwrap_or(code).to_string();
+    let theme = |code: &str| thematic::codebook::theme_of(code).to_string();
     // The themes together: top-level codes, each with its sub-codes.
     let themes = if t.options.roll_up {
         t.clone()

@@ -174,6 +174,17 @@ impl CodeGroup {
     }
 }
 
+/// The theme of code path `id`: its top-level code (`brain_drain` for
+/// `brain_drain/push_factors`, and for `brain_drain` itself).
+///
+/// ```
+/// assert_eq!(thematic::codebook::theme_of("brain_drain/push_factors"), "brain_drain");
+/// assert_eq!(thematic::codebook::theme_of("return_policy"), "return_policy");
+/// ```
+pub fn theme_of(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(theme, _)| theme)
+}
+
 /// Is code path `id` equal to `ancestor` or below it?
 pub(crate) fn is_within(id: &str, ancestor: &str) -> bool {
     id == ancestor

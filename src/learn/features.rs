@@ -2,8 +2,8 @@
 //! words, and what the codebook made of it (the codes it gave, the patterns that fired).
 //!
 //! Every feature has a readable name (`w:учен`, `c:ёны`, `code:brain_drain`,
-//! `pattern:brain_drain|утечка мозгов`, `ctx:beside:brain_drain`, `lang:kk`) so that a model can say which features
-//! weighed most. Names are looked up by a 64-bit hash of their bytes, computed as the text is
+//! `pattern:brain_drain|утечка мозгов`, `ctx:beside:brain_drain`, `lang:kk`) so that a model
+//! can say which features weighed most. Names are looked up by a 64-bit hash of their bytes, computed as the text is
 //! read, so applying a model allocates no name.
 
 use std::sync::Arc;
@@ -403,7 +403,7 @@ impl Surroundings {
 pub(crate) fn themes(segments: &[&CodedSegment], ids: &[Arc<str>]) -> Vec<Arc<str>> {
     let mut out: Vec<Arc<str>> = Vec::new();
     for seg in segments {
-        let theme = seg.code.split('/').next().unwrap_or(&seg.code);
+        let theme = crate::codebook::theme_of(&seg.code);
         if !out.iter().any(|t| &**t == theme) {
             out.push(match ids.iter().find(|id| &***id == theme) {
                 Some(id) => Arc::clone(id),

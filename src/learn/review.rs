@@ -244,11 +244,7 @@ pub fn suggest(
             let passages: Vec<_> = super::coded_passages(coder, &coding).collect();
             let texts: Vec<&str> = passages.iter().map(|(p, ..)| p.text(&doc.text)).collect();
             let meanings = model.meanings(&texts);
-            let surroundings = if model.reads_context {
-                super::surroundings_of(&passages)
-            } else {
-                vec![Default::default(); passages.len()]
-            };
+            let surroundings = super::surroundings_of(&passages, model.reads_context);
             for (((passage, lang, segments), meaning), around) in
                 passages.into_iter().zip(meanings).zip(&surroundings)
             {
