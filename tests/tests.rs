@@ -13,6 +13,7 @@ mod index;
 mod ingest;
 mod learn;
 mod properties;
+mod python;
 mod refi;
 mod report;
 mod robustness;

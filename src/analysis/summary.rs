@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::segment::Unit;
 
 /// The format tag summaries carry, checked when they are read back.
-pub const FORMAT: &str = "thematic-summary/1";
+pub const FORMAT: &str = "thematic-summary/2";
 
 /// Sums over the documents coded so far. Serialised as JSON with the pairs as a sorted list of
 /// `[a, b, passages, documents]`.
@@ -62,6 +62,10 @@ pub struct Summary {
     pub documents: Vec<u64>,
     /// Hits of each code.
     pub hits: Vec<u64>,
+    /// Passages coded with each code or any code under it.
+    pub passages_with_subcodes: Vec<u64>,
+    /// Documents coded with each code or any code under it.
+    pub documents_with_subcodes: Vec<u64>,
     /// Pairs of codes seen together, `a < b`: (passages, documents) with both.
     pub pairs: BTreeMap<(usize, usize), (u64, u64)>,
     index: HashMap<String, usize>,
@@ -80,6 +84,11 @@ struct SummaryFile {
     passages: Vec<u64>,
     documents: Vec<u64>,
     hits: Vec<u64>,
+    // Absent from summaries of format 1, which `merge` refuses by their format.
+    #[serde(default)]
+    passages_with_subcodes: Vec<u64>,
+    #[serde(default)]
+    documents_with_subcodes: Vec<u64>,
     pairs: Vec<[u64; 4]>,
 }
 
@@ -101,6 +110,8 @@ impl From<Summary> for SummaryFile {
             passages: s.passages,
             documents: s.documents,
             hits: s.hits,
+            passages_with_subcodes: s.passages_with_subcodes,
+            documents_with_subcodes: s.documents_with_subcodes,
         }
     }
 }
@@ -129,6 +140,8 @@ impl From<SummaryFile> for Summary {
             passages: f.passages,
             documents: f.documents,
             hits: f.hits,
+            passages_with_subcodes: f.passages_with_subcodes,
+            documents_with_subcodes: f.documents_with_subcodes,
         }
     }
 }
@@ -154,6 +167,8 @@ impl Summary {
             passages: vec![0; n],
             documents: vec![0; n],
             hits: vec![0; n],
+            passages_with_subcodes: vec![0; n],
+            documents_with_subcodes: vec![0; n],
             pairs: BTreeMap::new(),
         }
     }
@@ -170,22 +185,43 @@ impl Summary {
     pub fn add(&mut self, doc: &Document, coding: &DocumentCoding) {
         let mut in_doc: Vec<usize> = Vec::new();
         let mut here: Vec<usize> = Vec::new();
+        // The codes of a passage with the codebook's codes above them.
+        let mut under: Vec<usize> = Vec::new();
+        let mut under_in_doc: Vec<usize> = Vec::new();
         for run in coding.segments.chunk_by(|a, b| a.passage == b.passage) {
             here.clear();
+            under.clear();
             for s in run {
                 let c = self.code(&s.code);
                 self.hits[c] += s.hits.len() as u64;
                 here.push(c);
+                under.push(c);
+                let mut id: &str = &s.code;
+                while let Some((parent, _)) = id.rsplit_once('/') {
+                    under.extend(self.index.get(parent));
+                    id = parent;
+                }
             }
             here.sort_unstable();
             here.dedup();
+            under.sort_unstable();
+            under.dedup();
             for (i, &a) in here.iter().enumerate() {
                 self.passages[a] += 1;
                 for &b in &here[i + 1..] {
                     self.pairs.entry((a, b)).or_default().0 += 1;
                 }
             }
+            for &c in &under {
+                self.passages_with_subcodes[c] += 1;
+            }
             in_doc.extend(&here);
+            under_in_doc.extend(&under);
+        }
+        under_in_doc.sort_unstable();
+        under_in_doc.dedup();
+        for &c in &under_in_doc {
+            self.documents_with_subcodes[c] += 1;
         }
         in_doc.sort_unstable();
         in_doc.dedup();
@@ -207,6 +243,8 @@ impl Summary {
         self.passages.push(0);
         self.documents.push(0);
         self.hits.push(0);
+        self.passages_with_subcodes.push(0);
+        self.documents_with_subcodes.push(0);
         self.codes.len() - 1
     }
 
@@ -238,6 +276,8 @@ impl Summary {
             self.passages[i] += other.passages[j];
             self.documents[i] += other.documents[j];
             self.hits[i] += other.hits[j];
+            self.passages_with_subcodes[i] += other.passages_with_subcodes[j];
+            self.documents_with_subcodes[i] += other.documents_with_subcodes[j];
         }
         for (&(a, b), &(p, d)) in &other.pairs {
             let (x, y) = (map[a], map[b]);
@@ -263,8 +303,8 @@ impl Summary {
                 documents: self.documents[c] as usize,
                 hits: self.hits[c] as usize,
                 share: ratio(self.passages[c] as usize, total),
-                passages_with_subcodes: self.passages[c] as usize,
-                documents_with_subcodes: self.documents[c] as usize,
+                passages_with_subcodes: self.passages_with_subcodes[c] as usize,
+                documents_with_subcodes: self.documents_with_subcodes[c] as usize,
             })
             .collect();
         let cooccurrence = self
@@ -354,6 +394,10 @@ mod tests {
                             f.documents,
                             f.hits,
                             f.share.to_bits(),
+                            // Regression: these were the code's own counts, so `thematic merge`
+                            // disagreed with `analyze` for every code with sub-codes.
+                            f.passages_with_subcodes,
+                            f.documents_with_subcodes,
                         )
                     })
                     .collect::<Vec<_>>(),
@@ -362,6 +406,22 @@ mod tests {
         };
         assert_eq!(strip(&t), strip(&whole));
         assert_eq!((t.passages, t.documents), (whole.passages, whole.documents));
+        let a = &t.frequencies[0];
+        assert_eq!((a.passages, a.passages_with_subcodes), (3, 4));
+        assert_eq!((a.documents, a.documents_with_subcodes), (2, 2));
+    }
+
+    #[test]
+    fn a_summary_of_the_first_format_is_refused_by_name() {
+        let cb = Codebook::from_json_dictionary(r#"{"x": ["x"]}"#, None).unwrap();
+        let mut old = serde_json::to_value(Summary::new(&cb, Unit::Paragraph)).unwrap();
+        old["format"] = "thematic-summary/1".into();
+        old.as_object_mut()
+            .unwrap()
+            .remove("passages_with_subcodes");
+        let old: Summary = serde_json::from_value(old).unwrap();
+        let err = Summary::new(&cb, Unit::Paragraph).merge(&old).unwrap_err();
+        assert!(err.to_string().contains("thematic-summary/1"), "{err}");
     }
 
     #[test]

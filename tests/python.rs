@@ -1,0 +1,29 @@
+//! The Python package (`python/`): built as a wheel by maturin, installed in a virtual
+//! environment of its own under `target/`, and tested by pytest against this build's `thematic`
+//! binary (same tables, offsets and errors as the command line; Spark on `local[2]`).
+
+use std::process::Command;
+
+#[test]
+fn the_python_package_gives_the_command_lines_results() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let python = Command::new("python3").arg("--version").output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("THEMATIC_REQUIRE_PYTHON").is_none(),
+            "THEMATIC_REQUIRE_PYTHON is set but python3 is not on PATH"
+        );
+        eprintln!("note: python3 is not on PATH; the Python package is not tested");
+        return;
+    }
+    let status = Command::new("bash")
+        .arg(format!("{root}/scripts/python-test.sh"))
+        .env("THEMATIC_BIN", env!("CARGO_BIN_EXE_thematic"))
+        .current_dir(root)
+        .status()
+        .expect("bash runs scripts/python-test.sh");
+    assert!(
+        status.success(),
+        "scripts/python-test.sh failed ({status}): see pytest's report above"
+    );
+}
