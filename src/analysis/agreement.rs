@@ -10,13 +10,14 @@
 //! segment agrees when the other coder coded an overlapping segment of the same code whose
 //! overlap is at least a given share of the two segments' union.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::{Incidence, OriginFilter, PassageSet};
 use crate::codebook::Codebook;
-use crate::coding::Coding;
+use crate::coding::{Coding, Origin, Record};
 
 /// Nominal ratings: for each unit, one optional category per coder (`None`: not rated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,6 +354,28 @@ pub fn segment_agreement(a: &Coding, b: &Coding, min_overlap: f64) -> Vec<Segmen
         .collect()
 }
 
+/// The name a coding file's coder goes by in agreement tables: the one coder of all its
+/// records (or their one origin, `auto` or `model`, when none is manual), else, for a file of
+/// several coders or none, the file's name without its extension.
+pub fn coder_name(records: &[Record], path: &Path) -> String {
+    let mut names: Vec<&str> = records
+        .iter()
+        .map(|r| match &r.segment.origin {
+            Origin::Manual { coder } => coder.as_str(),
+            other => other.as_str(),
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [one] => one.to_string(),
+        _ => path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,6 +524,33 @@ mod tests {
         // Only d1 coded by each: d2's passages become missing.
         let r = passage_agreement(&[&a, &b], &names, &cb, false, Coverage::CodedDocuments);
         assert_eq!(r.codes[0].units, 4);
+    }
+
+    #[test]
+    fn coders_are_named_after_themselves_or_their_file() {
+        let (_, _, a, b) = codings();
+        let records = |coding: &Coding| -> Vec<Record> {
+            coding
+                .segments
+                .iter()
+                .map(|s| Record {
+                    segment: s.clone(),
+                    text: None,
+                    line: 1,
+                })
+                .collect()
+        };
+        let path = Path::new("team/round-2.jsonl");
+        assert_eq!(coder_name(&records(&a), path), "a");
+        let mut both = records(&a);
+        both.extend(records(&b));
+        assert_eq!(coder_name(&both, path), "round-2");
+        assert_eq!(coder_name(&[], path), "round-2");
+        let mut machine = records(&a);
+        for r in &mut machine {
+            r.segment.origin = Origin::Auto;
+        }
+        assert_eq!(coder_name(&machine, path), "auto");
     }
 
     #[test]

@@ -12,12 +12,16 @@
 //! By default codes are counted as coded: a sub-code's passages are not added to its parent's
 //! ([`TableOptions::roll_up`] adds them). A passage coded twice with one code (automatically and
 //! by hand) counts once.
+//!
+//! [`render`] lays these tables out, and the [evaluation](evaluate) and [agreement] figures, as
+//! the aligned tables, CSV and JSON the command line prints.
 
 pub mod agreement;
 pub mod crosstab;
 pub mod evaluate;
 pub mod incidence;
 mod proximity;
+pub mod render;
 pub mod retrieve;
 pub mod summary;
 

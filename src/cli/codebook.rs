@@ -4,9 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use thematic::analysis::render::{aligns, table};
 use thematic::{Codebook, Coder, PatternKind};
-
-use super::output::{aligns, table};
 
 pub fn convert(input: &Path, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     let codebook = Codebook::from_path(input)?;

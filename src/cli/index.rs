@@ -6,13 +6,14 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use thematic::Pattern;
+use thematic::analysis::render::thousands;
 use thematic::index::kwic::{Concordance, SortBy};
 use thematic::index::{Index, Search, SearchHit, UpdateStats};
 use unicode_width::UnicodeWidthStr;
 
 #[cfg(feature = "embeddings")]
 use super::SimilarArgs;
-use super::output::{Progress, thousands};
+use super::output::Progress;
 use super::{IndexArgs, Input, KwicArgs, RetrieveFormat, SearchArgs, SearchFilters, SortArg};
 
 /// Opens (or creates) the index and brings it up to date with the corpus and codebook.

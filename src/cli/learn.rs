@@ -1,22 +1,12 @@
 //! `thematic learn`: a model from manual codings.
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use thematic::learn::{Figures, Learner};
+use thematic::learn::{Learner, write_validation};
 use thematic::{Coder, Coding};
 
-use super::output::{Progress, aligns, table};
-use super::{LearnArgs, ReviewArgs, TableFormat};
-
-fn fmt(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
-}
-
-fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    let v: Vec<f64> = values.flatten().collect();
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
+use super::output::Progress;
+use super::{LearnArgs, ReviewArgs};
 
 pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     let codebook = super::load_codebook(args.input.codebook.as_deref())?;
@@ -28,34 +18,7 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
     }
     let coder = Coder::new(&codebook)?.unit(unit).roles(args.input.roles);
     let started = std::time::Instant::now();
-    let learner = Learner::new();
-    #[cfg(feature = "embeddings")]
-    let learner = if args.embeddings {
-        let e5 = thematic::embed::Embedder::open()?;
-        learner.meaning(std::sync::Arc::new(e5), args.embeddings_weight)
-    } else {
-        learner
-    };
-    let model = learner
-        .folds(args.folds)
-        .c(args.c)
-        .min_df(args.min_df)
-        .balanced(!args.unweighted)
-        .context(args.context)
-        .decisions(match &args.decisions {
-            Some(path) => thematic::learn::Decisions::read(path)?,
-            None => thematic::learn::Decisions::default(),
-        })
-        .codings(
-            args.codings
-                .iter()
-                .map(|p| {
-                    p.file_name()
-                        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
-                })
-                .collect(),
-        )
-        .learn(&codebook, &coder, &corpus, &manual)?;
+    let model = learner(&args)?.learn(&codebook, &coder, &corpus, &manual)?;
     let seconds = started.elapsed().as_secs_f64();
     model.save(&args.output)?;
     progress.note(format_args!(
@@ -66,114 +29,40 @@ pub fn run(args: LearnArgs, progress: &Progress) -> anyhow::Result<ExitCode> {
         model.codes.len(),
         args.output.display()
     ));
-
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match args.format {
-        TableFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &model.cross_validation)?;
-            writeln!(out)?;
-        }
-        TableFormat::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
-                "code",
-                "positives",
-                "threshold",
-                "coder",
-                "precision",
-                "recall",
-                "f1",
-                "kappa",
-            ])?;
-            for v in &model.cross_validation {
-                for (who, f) in [("model", &v.model), ("codebook", &v.codebook)] {
-                    let x = |o: Option<f64>| o.map_or_else(String::new, |v| format!("{v:.6}"));
-                    w.write_record([
-                        v.code.clone(),
-                        v.positives.to_string(),
-                        format!("{}", v.threshold),
-                        who.to_string(),
-                        x(f.precision),
-                        x(f.recall),
-                        x(f.f1),
-                        x(f.kappa),
-                    ])?;
-                }
-            }
-            w.flush()?;
-        }
-        TableFormat::Table => {
-            let row =
-                |name: String, positives: String, threshold: String, m: &Figures, c: &Figures| {
-                    vec![
-                        name,
-                        positives,
-                        threshold,
-                        fmt(m.precision),
-                        fmt(m.recall),
-                        fmt(m.f1),
-                        fmt(m.kappa),
-                        fmt(c.precision),
-                        fmt(c.recall),
-                        fmt(c.kappa),
-                    ]
-                };
-            let mut rows: Vec<Vec<String>> = model
-                .cross_validation
-                .iter()
-                .map(|v| {
-                    row(
-                        v.code.clone(),
-                        v.positives.to_string(),
-                        format!("{:.2}", v.threshold),
-                        &v.model,
-                        &v.codebook,
-                    )
-                })
-                .collect();
-            let cv = &model.cross_validation;
-            rows.push(vec![
-                "(macro average)".to_string(),
-                String::new(),
-                String::new(),
-                fmt(mean(cv.iter().map(|v| v.model.precision))),
-                fmt(mean(cv.iter().map(|v| v.model.recall))),
-                fmt(mean(cv.iter().map(|v| v.model.f1))),
-                fmt(mean(cv.iter().map(|v| v.model.kappa))),
-                fmt(mean(cv.iter().map(|v| v.codebook.precision))),
-                fmt(mean(cv.iter().map(|v| v.codebook.recall))),
-                fmt(mean(cv.iter().map(|v| v.codebook.kappa))),
-            ]);
-            writeln!(
-                out,
-                "{}-fold cross-validation by document ({} passages): the model against the codebook alone on the same passages\n",
-                args.folds.max(2),
-                model.training.passages
-            )?;
-            write!(
-                out,
-                "{}",
-                table(
-                    &[
-                        "code",
-                        "coded",
-                        "threshold",
-                        "precision",
-                        "recall",
-                        "F1",
-                        "kappa",
-                        "codebook P",
-                        "codebook R",
-                        "codebook κ",
-                    ],
-                    &aligns("lrrrrrrrrr"),
-                    &rows,
-                )
-            )?;
-        }
-    }
+    super::to_stdout(|out| write_validation(&model, args.folds, args.format.into(), out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The learner the options ask for (opening the encoder, with --embeddings).
+fn learner(args: &LearnArgs) -> anyhow::Result<Learner> {
+    let learner = Learner::new();
+    #[cfg(feature = "embeddings")]
+    let learner = if args.embeddings {
+        let e5 = thematic::embed::Embedder::open()?;
+        learner.meaning(std::sync::Arc::new(e5), args.embeddings_weight)
+    } else {
+        learner
+    };
+    Ok(learner
+        .folds(args.folds)
+        .c(args.c)
+        .min_df(args.min_df)
+        .balanced(!args.unweighted)
+        .context(args.context)
+        .decisions(match &args.decisions {
+            Some(path) => thematic::learn::Decisions::read(path)?,
+            None => thematic::learn::Decisions::default(),
+        })
+        // The model names the files it learned from, not their paths.
+        .codings(
+            args.codings
+                .iter()
+                .map(|p| {
+                    p.file_name()
+                        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
+                })
+                .collect(),
+        ))
 }
 
 pub fn review(args: ReviewArgs, progress: &Progress) -> anyhow::Result<ExitCode> {

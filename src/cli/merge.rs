@@ -4,11 +4,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use thematic::analysis::render::{aligns, table, thousands};
 use thematic::analysis::summary::Summary;
 use thematic::export;
 
 use super::MergeArgs;
-use super::output::{aligns, table, thousands};
 
 pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let mut merged: Option<Summary> = None;

@@ -843,6 +843,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+impl From<TableFormat> for thematic::analysis::render::Format {
+    fn from(f: TableFormat) -> Self {
+        match f {
+            TableFormat::Table => thematic::analysis::render::Format::Table,
+            TableFormat::Csv => thematic::analysis::render::Format::Csv,
+            TableFormat::Json => thematic::analysis::render::Format::Json,
+        }
+    }
+}
+
+impl From<CoverageArg> for thematic::analysis::agreement::Coverage {
+    fn from(c: CoverageArg) -> Self {
+        match c {
+            CoverageArg::All => thematic::analysis::agreement::Coverage::All,
+            CoverageArg::CodedDocuments => thematic::analysis::agreement::Coverage::CodedDocuments,
+        }
+    }
+}
+
 impl From<OriginArg> for thematic::analysis::OriginFilter {
     fn from(o: OriginArg) -> Self {
         match o {
@@ -851,6 +870,22 @@ impl From<OriginArg> for thematic::analysis::OriginFilter {
             OriginArg::Manual => thematic::analysis::OriginFilter::Manual,
         }
     }
+}
+
+/// Writes standard output with `write`, a library writer. A failure to write is reported as
+/// the bare I/O error, as by the commands that write standard output themselves (it has no
+/// path to name); any other error as it is.
+fn to_stdout(
+    write: impl FnOnce(&mut dyn std::io::Write) -> thematic::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    write(&mut out).map_err(|e| match e {
+        thematic::Error::IoWithoutPath(io) => anyhow::Error::from(io),
+        other => other.into(),
+    })?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Reads a JSON Lines coding file.

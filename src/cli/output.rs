@@ -1,4 +1,4 @@
-//! Terminal output: progress on stderr, aligned tables, the list of skipped files.
+//! Terminal output: progress on stderr, the list of skipped files.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use thematic::analysis::render::thousands;
 use thematic::corpus::Skipped;
-use unicode_width::UnicodeWidthStr;
 
 /// Documents and megabytes done, and the rate, on the progress line: "coded 1,204/5,000
 /// documents · 312.5 MB · 41.2 MB/s".
@@ -132,91 +132,5 @@ impl Progress {
                 }
             }
         }
-    }
-}
-
-/// Column alignment.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-}
-
-/// Column alignments from a spec: `l` left, anything else right (`"llrr"`).
-pub fn aligns(spec: &str) -> Vec<Align> {
-    spec.chars()
-        .map(|c| if c == 'l' { Align::Left } else { Align::Right })
-        .collect()
-}
-
-/// Renders rows as an aligned table with a header line, columns two spaces apart.
-pub fn table(headers: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.width());
-        }
-    }
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let mut out = String::new();
-        for (i, cell) in cells.enumerate() {
-            let pad = " ".repeat(widths[i].saturating_sub(cell.width()));
-            if i > 0 {
-                out.push_str("  ");
-            }
-            match align[i] {
-                Align::Left => {
-                    out.push_str(cell);
-                    if i + 1 < widths.len() {
-                        out.push_str(&pad);
-                    }
-                }
-                Align::Right => {
-                    out.push_str(&pad);
-                    out.push_str(cell);
-                }
-            }
-        }
-        out.trim_end().to_string()
-    };
-    let mut out = line(&mut headers.iter().copied());
-    out.push('\n');
-    for row in rows {
-        out.push_str(&line(&mut row.iter().map(String::as_str)));
-        out.push('\n');
-    }
-    out
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_align_wide_characters() {
-        let t = table(
-            &["code", "n"],
-            &aligns("lr"),
-            &[
-                vec!["білім".into(), "3".into()],
-                vec!["a".into(), "12".into()],
-            ],
-        );
-        assert_eq!(t, "code    n\nбілім   3\na      12\n");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(12), "12");
     }
 }

@@ -46,6 +46,7 @@ mod logistic;
 mod meaning;
 mod model;
 mod review;
+mod validation;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,6 +62,7 @@ pub use model::{
 pub use review::{
     Decision, Decisions, Suggestion, Verdict, read_decided, suggest, write_suggestions,
 };
+pub use validation::write_validation;
 
 use features::{Kind, NameHash, Reader, Surroundings, vector};
 use logistic::{FitOptions, Logistic, SparseRows};
