@@ -1,7 +1,14 @@
 //! Bare page numbers, in the styles of the corpus's languages, removed at the edges of pages
 //! even where they do not recur in the same form.
 
-use super::running::shape;
+/// A line's shape, for recognising running headers, footers and page numbers: lowercase, digits
+/// as `#`.
+pub(super) fn shape(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
 
 /// Is the line only a page number ("12", "- 12 -", "12 / 40", "Page 12", "Стр. 12", "xii")?
 /// Numbers of four digits are years ("2023–2027"), not page numbers.

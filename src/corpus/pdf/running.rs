@@ -1,15 +1,7 @@
 //! Running headers and footers: lines at the edges of pages that repeat from page to page, which
 //! would otherwise be coded once per page and cut paragraphs that cross a page break.
 
-use super::page_numbers::is_page_number;
-
-/// A line's shape for recognising running headers and footers: lowercase, digits as `#`.
-pub(super) fn shape(line: &str) -> String {
-    line.chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+use super::page_numbers::{is_page_number, shape};
 
 /// Removes, from the top and bottom of each page, lines that recur at the edges of at least
 /// half the pages (running headers and footers) and bare page numbers. Lines with digits recur

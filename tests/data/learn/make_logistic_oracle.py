@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes logistic_oracle.json: scikit-learn's fits that src/learn/logistic.rs must agree with.
+"""Writes logistic_oracle.json: scikit-learn's fits that src/learn/logistic/ must agree with.
 
 The Rust test reads the committed JSON and needs no Python. To regenerate:
 
