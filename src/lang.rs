@@ -199,6 +199,11 @@ pub fn code(lang: Option<&str>) -> u8 {
     }
 }
 
+/// The language a tag names, if thematic knows it (`"kk"` → `Some("kk")`, `"de"` → `None`).
+pub fn parse(tag: &str) -> Option<&'static str> {
+    from_code(code(Some(tag)))
+}
+
 /// The language a [`code`] stands for.
 pub fn from_code(code: u8) -> Option<&'static str> {
     match code {
@@ -213,6 +218,16 @@ pub fn from_code(code: u8) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_known_tags_parse() {
+        for tag in ["en", "ru", "kk", "uk"] {
+            assert_eq!(parse(tag), Some(tag));
+        }
+        for tag in ["de", "", "EN", "kaz"] {
+            assert_eq!(parse(tag), None, "{tag}");
+        }
+    }
 
     #[test]
     fn seed_abstracts_are_told_apart() {

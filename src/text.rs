@@ -161,6 +161,15 @@ impl CharIndex {
         self.chars == 0
     }
 
+    /// `text[start..end]` counted in characters (`text` being the text indexed); empty where
+    /// the range is out of bounds or reversed.
+    pub fn slice<'a>(&self, text: &'a str, start: usize, end: usize) -> &'a str {
+        match (self.byte_offset(text, start), self.byte_offset(text, end)) {
+            (Some(a), Some(b)) if a <= b => &text[a..b],
+            _ => "",
+        }
+    }
+
     /// The byte offset of character offset `char_offset` (the text's length in bytes for
     /// `char_offset == len()`), or `None` past the end.
     pub fn byte_offset(&self, text: &str, char_offset: usize) -> Option<usize> {

@@ -187,14 +187,11 @@ fn parse_roles(roles: &str) -> PyResult<Roles> {
 fn parse_lang(lang: Option<&str>) -> PyResult<Option<&'static str>> {
     match lang {
         None => Ok(None),
-        Some(l) => thematic::lang::from_code(thematic::lang::code(Some(l)))
-            .filter(|known| *known == l)
-            .map(Some)
-            .ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "lang {l:?}: thematic knows en, ru, kk and uk (or None: detected per passage)"
-                ))
-            }),
+        Some(l) => thematic::lang::parse(l).map(Some).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "lang {l:?}: thematic knows en, ru, kk and uk (or None: detected per passage)"
+            ))
+        }),
     }
 }
 
@@ -224,14 +221,7 @@ fn segment_dict<'py>(
     d.set_item("hits", hits)?;
     d.set_item("lang", seg.lang)?;
     d.set_item("role", seg.role.as_str())?;
-    let passage = match (
-        index.byte_offset(text, seg.start),
-        index.byte_offset(text, seg.end),
-    ) {
-        (Some(a), Some(b)) if a <= b => &text[a..b],
-        _ => "",
-    };
-    d.set_item("text", passage)?;
+    d.set_item("text", index.slice(text, seg.start, seg.end))?;
     Ok(d)
 }
 

@@ -116,7 +116,7 @@ def analyze(
         by=list(by),
         model=os.fspath(model) if model is not None else None,
     )
-    for path, reason in tables.skipped:
+    for _path, reason in tables.skipped:
         warnings.warn(f"skipped {reason}", stacklevel=2)
     matrix = _frame(tables.cooccurrence_matrix)
     if len(matrix.columns):

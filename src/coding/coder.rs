@@ -111,18 +111,19 @@ impl Coder {
 
     /// Codes one document (and has the model review it, if one is set).
     pub fn code_document(&self, doc: &Document) -> DocumentCoding {
-        let mut coding = self.code_with_codebook(doc, None);
-        if let Some(model) = &self.model {
-            model.review(doc, &mut coding, self.roles, &self.code_ids);
-        }
-        coding
+        self.code_reviewed(doc, None)
     }
 
     /// Codes a document known to be in `lang` (`en`, `ru`, `kk`, `uk`): every passage is read
     /// in that language instead of the one detected from its words, which short passages and
     /// mixed-script text can get wrong.
     pub fn code_document_in(&self, doc: &Document, lang: &'static str) -> DocumentCoding {
-        let mut coding = self.code_with_codebook(doc, Some(lang));
+        self.code_reviewed(doc, Some(lang))
+    }
+
+    /// The codebook's coding of `doc`, reviewed by the model if there is one.
+    fn code_reviewed(&self, doc: &Document, known: Option<&'static str>) -> DocumentCoding {
+        let mut coding = self.code_with_codebook(doc, known);
         if let Some(model) = &self.model {
             model.review(doc, &mut coding, self.roles, &self.code_ids);
         }

@@ -150,10 +150,7 @@ pub(crate) fn slice_chars<'a>(
     start: usize,
     end: usize,
 ) -> &'a str {
-    match (index.byte_offset(text, start), index.byte_offset(text, end)) {
-        (Some(a), Some(b)) if a <= b => &text[a..b],
-        _ => "",
-    }
+    index.slice(text, start, end)
 }
 
 #[derive(Deserialize)]
