@@ -4,7 +4,8 @@
 //! ә ғ қ ң ө ұ ү һ (and writes both і and ы), Ukrainian ї є ґ (and і), Russian ы э ъ ё; Latin
 //! script is read as English. Cyrillic text with none of these letters (short phrases, mostly)
 //! goes to the lingua detector restricted to the four languages, which was right on every
-//! sample of the shipped papers (whatlang, by comparison, takes Kazakh for Belarusian).
+//! sample of the shipped papers (whatlang, by comparison, takes Kazakh for Belarusian); without
+//! the feature `lang-detect` such text is taken as Russian.
 //!
 //! Kazakh is also written in Latin letters (the 2018 alphabet's á ǵ ı ń ó ú ý, the 2021
 //! alphabet's ä ğ ñ ö ü ū ş, and `q` everywhere): Latin text with enough of these letters, or of
@@ -79,7 +80,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
         return Some(if latin_kazakh(text) { "kk" } else { "en" });
     }
     if kazakh + ukrainian + ukrainian_i + russian == 0 {
-        return lingua_detect(text);
+        return undecided(text, kazakh, cyrillic);
     }
     // A Kazakh letter can appear in Russian text in a name, so one alone is weak evidence.
     // Kazakh also writes both і and ы, which Ukrainian and Russian never combine.
@@ -87,7 +88,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
     {
         Some("kk")
     } else if kazakh == 1 {
-        lingua_detect(text)
+        undecided(text, kazakh, cyrillic)
     } else if ukrainian > 0 || ukrainian_i > russian {
         Some("uk")
     } else {
@@ -167,8 +168,10 @@ fn lowercase_in(word: &str, words: &[&str]) -> bool {
         .any(|k| word.chars().flat_map(char::to_lowercase).eq(k.chars()))
 }
 
-/// The four languages by lingua, for text the letters cannot tell apart.
-fn lingua_detect(text: &str) -> Option<&'static str> {
+/// The four languages by lingua, for Cyrillic text the letters cannot tell apart (none of the
+/// letters unique to one language, or a single Kazakh one among `cyrillic` letters).
+#[cfg(feature = "lang-detect")]
+fn undecided(text: &str, _kazakh: usize, _cyrillic: usize) -> Option<&'static str> {
     use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
     static DETECTOR: std::sync::OnceLock<LanguageDetector> = std::sync::OnceLock::new();
     let detector = DETECTOR.get_or_init(|| {
@@ -186,6 +189,18 @@ fn lingua_detect(text: &str) -> Option<&'static str> {
         Language::Kazakh => Some("kk"),
         Language::Ukrainian => Some("uk"),
     }
+}
+
+/// Without lingua (feature `lang-detect`): a single Kazakh letter in a short phrase (`ақыл-ой
+/// кет*`, `қандастар`) makes it Kazakh, in a longer text it is a name in Russian; Cyrillic with
+/// no telling letter at all is taken as Russian, by far the commonest such text in the corpora.
+#[cfg(not(feature = "lang-detect"))]
+fn undecided(_text: &str, kazakh: usize, cyrillic: usize) -> Option<&'static str> {
+    Some(if kazakh == 1 && cyrillic < 20 {
+        "kk"
+    } else {
+        "ru"
+    })
 }
 
 /// A passage's language as a small number (0: none), for compact per-passage storage.
@@ -265,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn letterless_cyrillic_goes_to_lingua() {
+    fn letterless_cyrillic_is_russian() {
         // No letter unique to one language: "миграция" is Russian, "міграція" would have і.
         assert_eq!(detect("миграция молодежи"), Some("ru"));
         assert_eq!(detect("Миграция Казахстана"), Some("ru"));

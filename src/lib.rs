@@ -73,6 +73,18 @@
 //! * [`refi`]: REFI-QDA codebooks (`.qdc`) and projects (`.qdpx`), to and from ATLAS.ti, MAXQDA,
 //!   NVivo, QualCoder and Taguette.
 //! * [`report`]: the HTML report, one self-contained page with charts, tables and excerpts.
+//! * `index` (feature `index`): the tantivy full-text index, search, keyword-in-context and the
+//!   vector store beside it.
+//!
+//! ## Features
+//!
+//! The default, `cli`, builds the `thematic` command line with everything it offers. A program
+//! that links the library takes `default-features = false` and adds what it uses: `index`
+//! (tantivy), `pdf` (pdf-extract, in process or in the isolated child), `xlsx` (the workbook
+//! among [`Analysis::write`]'s outputs), `lang-detect` (lingua, for Cyrillic passages no letter
+//! assigns to one language; without it they are Russian) and `embeddings`. The lean build
+//! compiles neither clap, anyhow, tantivy, pdf-extract, lingua nor the workbook writer, and the
+//! ten lines above run unchanged on it.
 //!
 //! Offsets are always `[start, end)` in characters (Unicode scalar values) of a document's
 //! stored text: its file's text with CRLF turned into LF, in Unicode NFC.
@@ -87,6 +99,8 @@ pub mod corpus;
 pub mod embed;
 pub mod error;
 pub mod export;
+mod fingerprint;
+#[cfg(feature = "index")]
 pub mod index;
 pub mod lang;
 pub mod learn;
@@ -145,7 +159,7 @@ impl Analysis {
 
     /// Writes the outputs into the results folder `dir`, all at once or not at all:
     /// [`export::OUTPUT_FILES`], the co-occurrence matrix, one crosstab per field asked for, the
-    /// workbook `results.xlsx` (a sheet per table, see [`export::xlsx`]), the HTML report
+    /// workbook `results.xlsx` (a sheet per table, see `export::xlsx`; feature `xlsx`), the HTML report
     /// `report.html` (see [`report`]) and every table as JSON (`tables.json`).
     ///
     /// The folder is replaced as a whole ([`export::OutputFolder`]): a killed run or a full disk
@@ -211,20 +225,18 @@ impl Analysis {
                 outcomes
             },
             || {
-                let workbook = dir.join("results.xlsx");
+                let mut outcomes = Vec::new();
+                #[cfg(feature = "xlsx")]
+                {
+                    let workbook = dir.join("results.xlsx");
+                    let written =
+                        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w));
+                    outcomes.push(("results.xlsx", written.map(|()| vec![workbook])));
+                }
                 let html = dir.join("report.html");
-                vec![
-                    (
-                        "results.xlsx",
-                        export::write_atomic(&workbook, |w| export::xlsx::write_workbook(self, w))
-                            .map(|()| vec![workbook]),
-                    ),
-                    (
-                        "report.html",
-                        export::write_atomic(&html, |w| report::write_report(self, w))
-                            .map(|()| vec![html]),
-                    ),
-                ]
+                let written = export::write_atomic(&html, |w| report::write_report(self, w));
+                outcomes.push(("report.html", written.map(|()| vec![html])));
+                outcomes
             },
         );
         outcomes.extend(readable);

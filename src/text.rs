@@ -5,6 +5,8 @@
 //! number (`N*`) or `_`, exactly Python's `str.isalnum() or c == "_"`; *whitespace* is Python's
 //! `str.isspace`, which is Unicode `White_Space` plus the information separators U+001C–U+001F.
 
+pub mod words;
+
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// Is `c` a word character: a letter, a number or `_`?

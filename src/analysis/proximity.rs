@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use super::{Incidence, OriginFilter};
 use crate::coding::{CodedSegment, Coding};
 use crate::corpus::Corpus;
-use crate::index::tokenizer::words;
 use crate::text::CharIndex;
+use crate::text::words::words;
 
 /// A hit as a run of words: the index of its first word and one past its last, in the
 /// document's word sequence.

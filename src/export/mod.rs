@@ -6,6 +6,7 @@
 //! output intact.
 
 mod folder;
+#[cfg(feature = "xlsx")]
 pub mod xlsx;
 
 pub use folder::{OutputFolder, STAGING_PREFIX};

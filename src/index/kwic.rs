@@ -26,7 +26,7 @@ use crate::error::Result;
 use crate::segment::Unit;
 use crate::text::CharIndex;
 
-use super::tokenizer::words;
+use crate::text::words::words;
 
 /// One line of a concordance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -63,6 +63,7 @@ use crate::codebook::Codebook;
 use crate::coding::Coder;
 use crate::corpus::{CorpusReader, Document, Skipped};
 use crate::error::{Error, Result};
+use crate::fingerprint::fnv64;
 use crate::segment::{Passage, Unit};
 use crate::stem::{STEMMED_LANGUAGES, Stemmer};
 
@@ -754,21 +755,6 @@ fn file_stamp(path: &Path) -> (u64, u128) {
             .map_or(0, |d| d.as_nanos());
         (m.len(), modified)
     })
-}
-
-/// A stable 64-bit FNV-1a hash, as hex.
-pub(crate) fn fnv64(parts: &[&[u8]]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        // Separate parts so that ("ab", "c") and ("a", "bc") differ.
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
 }
 
 /// The hash of a document's stored text and metadata.

@@ -47,7 +47,7 @@ impl CodebookStamp {
         CodebookStamp {
             name: codebook.name.clone(),
             version: codebook.version.clone(),
-            fingerprint: crate::index::fnv64(&[json.as_bytes()]),
+            fingerprint: crate::fingerprint::fnv64(&[json.as_bytes()]),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The isolated backend: pdf-extract run in a child `thematic __extract-pdf`, so that whatever
 //! a hostile PDF does to the reader (a panic, a stack overflow, a decompression bomb) ends the
-//! child and becomes an error for that file. The parent side ([`PdfLoader`]'s
+//! child and becomes an error for that file. The child side needs pdf-extract (feature `pdf`);
+//! a program without it can still run a `thematic` executable as its extractor. The parent side ([`PdfLoader`]'s
 //! `extract_isolated`) and the child side ([`run_extractor`]) live together because they share
 //! a private protocol: the arguments, the password variable, the exit code and the error prefix.
 
@@ -8,8 +9,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[cfg(feature = "pdf")]
+use super::extract_catching_panics;
 use super::process::{Ran, run_limited};
-use super::{Extracted, PdfLoader, extract_catching_panics};
+use super::{Extracted, PdfLoader};
 
 /// The hidden first argument that makes the `thematic` executable act as the PDF extractor.
 pub const EXTRACTOR_ARG: &str = "__extract-pdf";
@@ -19,6 +22,7 @@ pub const EXTRACTOR_ARG: &str = "__extract-pdf";
 const PASSWORD_VAR: &str = "THEMATIC_PDF_PASSWORD";
 
 /// The exit code of a child that reports a clean error on stderr.
+#[cfg(feature = "pdf")]
 const CHILD_ERROR_EXIT: i32 = 3;
 
 /// The stderr prefix of such an error.
@@ -134,6 +138,7 @@ impl PdfLoader {
 /// planted in its place is refused rather than followed.
 ///
 /// Call it first thing in `main` of a program that names itself as the isolated extractor.
+#[cfg(feature = "pdf")]
 pub fn run_extractor(args: &[String]) -> i32 {
     let report = |message: &str| {
         eprintln!("{CHILD_ERROR_PREFIX}{message}");
@@ -168,7 +173,7 @@ pub fn run_extractor(args: &[String]) -> i32 {
 
 /// Caps the extractor's address space and CPU time, so a decompression bomb or an endless
 /// loop ends the child, not the machine.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "pdf"))]
 fn limit_resources(max_memory: u64, max_seconds: u64) {
     use rustix::process::{Resource, Rlimit, setrlimit};
     let _ = setrlimit(
@@ -187,7 +192,7 @@ fn limit_resources(max_memory: u64, max_seconds: u64) {
     );
 }
 
-#[cfg(not(unix))]
+#[cfg(all(not(unix), feature = "pdf"))]
 fn limit_resources(_max_memory: u64, _max_seconds: u64) {}
 
 /// A `thematic` executable to run as the extractor: this program if it is one, else one beside
@@ -217,6 +222,7 @@ pub fn locate_extractor() -> Option<PathBuf> {
 /// Writes the child's result into the file its parent created: opened without `O_CREAT` and
 /// with `O_NOFOLLOW`, and only if it is a regular file still empty, so neither a symlink nor
 /// another file put in its place is written through.
+#[cfg(feature = "pdf")]
 fn write_result(out: &Path, json: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();

@@ -9,7 +9,7 @@
 //! and a wall-clock timeout. Whatever happens to the child becomes an error for that one file,
 //! naming it and the reason; the run goes on with the other documents.
 //!
-//! [`PdfBackend::InProcess`] skips the child (faster for trusted files, and the only choice where
+//! `PdfBackend::InProcess` (feature `pdf`) skips the child (faster for trusted files, and the only choice where
 //! no `thematic` executable exists); [`PdfBackend::Pdftotext`] uses poppler's `pdftotext`,
 //! which reads some files pdf-extract cannot.
 //!
@@ -30,6 +30,7 @@
 // read and tested on its own.
 mod clean;
 mod hyphenation;
+#[cfg(feature = "pdf")]
 mod in_process;
 mod isolated;
 mod outline;
@@ -49,8 +50,11 @@ use super::loader::{Loaded, Loader};
 use crate::error::{Error, Result};
 use outline::outline_sections;
 
+#[cfg(feature = "pdf")]
 pub use in_process::extract_catching_panics;
-pub use isolated::{EXTRACTOR_ARG, locate_extractor, run_extractor};
+#[cfg(feature = "pdf")]
+pub use isolated::run_extractor;
+pub use isolated::{EXTRACTOR_ARG, locate_extractor};
 pub use repair::assemble;
 
 /// How PDFs are read.
@@ -62,7 +66,8 @@ pub enum PdfBackend {
         /// The `thematic` executable to run as the extractor.
         extractor: Option<PathBuf>,
     },
-    /// pdf-extract in this process. A hostile PDF can crash the process.
+    /// pdf-extract in this process (feature `pdf`). A hostile PDF can crash the process.
+    #[cfg(feature = "pdf")]
     InProcess,
     /// poppler's `pdftotext` (and `pdfinfo` for the metadata), run as child processes.
     Pdftotext {
@@ -127,6 +132,7 @@ impl PdfLoader {
     fn extract(&self, path: &Path, bytes: &[u8]) -> std::result::Result<Extracted, String> {
         check_header(bytes)?;
         match &self.backend {
+            #[cfg(feature = "pdf")]
             PdfBackend::InProcess => extract_catching_panics(bytes, self.password.as_deref()),
             PdfBackend::Isolated { extractor } => {
                 let extractor = match extractor {

@@ -1,0 +1,17 @@
+//! Stable fingerprints of content: the index knows which documents changed, a model which
+//! codebook it was trained for.
+
+/// A stable 64-bit FNV-1a hash, as hex.
+pub(crate) fn fnv64(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // Separate parts so that ("ab", "c") and ("a", "bc") differ.
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
