@@ -7,12 +7,14 @@
 //! other Python threads run and `code_many` uses every core.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyFileNotFoundError, PyOSError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use rayon::prelude::*;
 
 use thematic::analysis::summary::Summary;
@@ -197,31 +199,35 @@ fn parse_lang(lang: Option<&str>) -> PyResult<Option<&'static str>> {
 
 /// One coded segment as the dict `thematic code` writes as a JSON Lines record: offsets in
 /// characters of the text given (after CRLF → LF and NFC, as the command line stores it).
+///
+/// The keys are interned once per process: a corpus gives hundreds of thousands of segments,
+/// and making each key anew was a third of the conversion's time.
 fn segment_dict<'py>(
     py: Python<'py>,
     seg: &CodedSegment,
+    doc: &Bound<'py, PyString>,
     text: &str,
     index: &thematic::text::CharIndex,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("doc", &*seg.doc)?;
-    d.set_item("passage", seg.passage)?;
-    d.set_item("start", seg.start)?;
-    d.set_item("end", seg.end)?;
-    d.set_item("code", &*seg.code)?;
-    d.set_item("origin", seg.origin.as_str())?;
+    d.set_item(intern!(py, "doc"), doc)?;
+    d.set_item(intern!(py, "passage"), seg.passage)?;
+    d.set_item(intern!(py, "start"), seg.start)?;
+    d.set_item(intern!(py, "end"), seg.end)?;
+    d.set_item(intern!(py, "code"), &*seg.code)?;
+    d.set_item(intern!(py, "origin"), seg.origin.as_str())?;
     let hits = PyList::empty(py);
     for hit in &seg.hits {
         let h = PyDict::new(py);
-        h.set_item("start", hit.start)?;
-        h.set_item("end", hit.end)?;
-        h.set_item("pattern", &*hit.pattern)?;
+        h.set_item(intern!(py, "start"), hit.start)?;
+        h.set_item(intern!(py, "end"), hit.end)?;
+        h.set_item(intern!(py, "pattern"), &*hit.pattern)?;
         hits.append(h)?;
     }
-    d.set_item("hits", hits)?;
-    d.set_item("lang", seg.lang)?;
-    d.set_item("role", seg.role.as_str())?;
-    d.set_item("text", index.slice(text, seg.start, seg.end))?;
+    d.set_item(intern!(py, "hits"), hits)?;
+    d.set_item(intern!(py, "lang"), seg.lang)?;
+    d.set_item(intern!(py, "role"), seg.role.as_str())?;
+    d.set_item(intern!(py, "text"), index.slice(text, seg.start, seg.end))?;
     Ok(d)
 }
 
@@ -235,6 +241,81 @@ fn ids_for(texts: &[String], ids: Option<Vec<String>>) -> PyResult<Vec<String>> 
         ))),
         Some(ids) => Ok(ids),
         None => Ok((0..texts.len()).map(|i| i.to_string()).collect()),
+    }
+}
+
+/// The Python strings of the few values that repeat across segments (codes, origins,
+/// languages, roles, pattern names), made once per call and shared.
+#[derive(Default)]
+struct Names<'py> {
+    made: std::collections::HashMap<String, Bound<'py, PyString>>,
+}
+
+impl<'py> Names<'py> {
+    fn get(&mut self, py: Python<'py>, name: &str) -> Bound<'py, PyAny> {
+        if let Some(made) = self.made.get(name) {
+            return made.clone().into_any();
+        }
+        let made = PyString::new(py, name);
+        self.made.insert(name.to_owned(), made.clone());
+        made.into_any()
+    }
+}
+
+/// The fields of `code_columns`, in the order of `thematic code`'s records.
+const COLUMNS: [&str; 10] = [
+    "doc", "passage", "start", "end", "code", "origin", "lang", "role", "text", "hits",
+];
+
+/// One text's segments as columns (one vector per name of [`COLUMNS`]).
+struct Columns<'py>([Vec<Bound<'py, PyAny>>; COLUMNS.len()]);
+
+impl<'py> Columns<'py> {
+    fn of(py: Python<'py>, coded: &Coded, names: &mut Names<'py>) -> PyResult<Columns<'py>> {
+        let segments = &coded.coding.segments;
+        let mut columns: [Vec<Bound<'py, PyAny>>; COLUMNS.len()] =
+            std::array::from_fn(|_| Vec::with_capacity(segments.len()));
+        let index = thematic::text::CharIndex::new(&coded.doc.text);
+        let doc = PyString::new(py, &coded.doc.id).into_any();
+        for seg in segments {
+            let hits = PyList::empty(py);
+            for hit in &seg.hits {
+                let h = PyDict::new(py);
+                h.set_item(intern!(py, "start"), hit.start)?;
+                h.set_item(intern!(py, "end"), hit.end)?;
+                h.set_item(intern!(py, "pattern"), names.get(py, &hit.pattern))?;
+                hits.append(h)?;
+            }
+            let row = [
+                doc.clone(),
+                seg.passage.into_pyobject(py)?.into_any(),
+                seg.start.into_pyobject(py)?.into_any(),
+                seg.end.into_pyobject(py)?.into_any(),
+                names.get(py, &seg.code),
+                names.get(py, seg.origin.as_str()),
+                match seg.lang {
+                    Some(lang) => names.get(py, lang),
+                    None => py.None().into_bound(py),
+                },
+                names.get(py, seg.role.as_str()),
+                PyString::new(py, index.slice(&coded.doc.text, seg.start, seg.end)).into_any(),
+                hits.into_any(),
+            ];
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value);
+            }
+        }
+        Ok(Columns(columns))
+    }
+
+    /// The texts' columns one after the other, as a dict of lists.
+    fn concat(py: Python<'py>, chunks: Vec<Columns<'py>>) -> PyResult<Bound<'py, PyDict>> {
+        let table = PyDict::new(py);
+        for (i, name) in COLUMNS.iter().enumerate() {
+            let values = chunks.iter().flat_map(|chunk| chunk.0[i].iter());
+            table.set_item(*name, PyList::new(py, values)?)?;
+        }
+        Ok(table)
     }
 }
 
@@ -254,11 +335,66 @@ impl PyCoder {
         Coded { doc, coding }
     }
 
+    /// Codes `texts` on rayon's workers while this thread, holding the GIL, converts each
+    /// finished text with `convert`: the conversion overlaps the coding instead of following
+    /// it. The results come back in the order of `texts`.
+    fn code_in_parallel<'py, T>(
+        &self,
+        py: Python<'py>,
+        texts: &[String],
+        ids: &[String],
+        lang: Option<&'static str>,
+        mut convert: impl FnMut(&Coded) -> PyResult<T>,
+    ) -> PyResult<Vec<T>> {
+        let (sender, finished) = mpsc::channel::<(usize, Coded)>();
+        let mut slots: Vec<Option<T>> = std::iter::repeat_with(|| None).take(texts.len()).collect();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| -> PyResult<()> {
+            scope.spawn(|| {
+                texts
+                    .par_iter()
+                    .zip(ids.par_iter())
+                    .enumerate()
+                    .for_each_with(sender, |sender, (i, (text, id))| {
+                        if !stop.load(Ordering::Relaxed) {
+                            // The receiver is gone only once conversion has failed.
+                            let _ = sender.send((i, self.code_text(id, text, lang)));
+                        }
+                    });
+            });
+            // Drain until every worker is done, so that the scope's join does not wait holding
+            // the GIL; after a failed conversion the workers skip what is left.
+            let mut converted = Ok(());
+            let mut finished = finished;
+            loop {
+                // A receiver is not `Sync`: it goes into the GIL-free closure and back.
+                let (next, receiver) = py.detach(move || (finished.recv(), finished));
+                finished = receiver;
+                let Ok((i, coded)) = next else { break };
+                if converted.is_ok() {
+                    match convert(&coded) {
+                        Ok(value) => slots[i] = Some(value),
+                        Err(err) => {
+                            stop.store(true, Ordering::Relaxed);
+                            converted = Err(err);
+                        }
+                    }
+                }
+            }
+            converted
+        })?;
+        Ok(slots
+            .into_iter()
+            .map(|slot| slot.expect("every text was coded and converted"))
+            .collect())
+    }
+
     fn to_list<'py>(py: Python<'py>, coded: &Coded) -> PyResult<Bound<'py, PyList>> {
         let index = thematic::text::CharIndex::new(&coded.doc.text);
+        let doc = PyString::new(py, &coded.doc.id);
         let list = PyList::empty(py);
         for seg in &coded.coding.segments {
-            list.append(segment_dict(py, seg, &coded.doc.text, &index)?)?;
+            list.append(segment_dict(py, seg, &doc, &coded.doc.text, &index)?)?;
         }
         Ok(list)
     }
@@ -334,18 +470,30 @@ impl PyCoder {
     ) -> PyResult<Bound<'py, PyList>> {
         let lang = parse_lang(lang)?;
         let ids = ids_for(&texts, ids)?;
-        let coded: Vec<Coded> = py.detach(|| {
-            texts
-                .par_iter()
-                .zip(ids.par_iter())
-                .map(|(text, id)| self.code_text(id, text, lang))
-                .collect()
-        });
-        let list = PyList::empty(py);
-        for c in &coded {
-            list.append(PyCoder::to_list(py, c)?)?;
-        }
-        Ok(list)
+        let lists =
+            self.code_in_parallel(py, &texts, &ids, lang, |coded| PyCoder::to_list(py, coded))?;
+        PyList::new(py, lists)
+    }
+
+    /// Codes many texts as `code_many` does, into columns rather than dicts: a dict from each
+    /// field of a segment (`doc`, `passage`, `start`, `end`, `code`, `origin`, `lang`, `role`,
+    /// `text`, `hits`) to the list of its values, one per segment, the texts in order —
+    /// what `pandas.DataFrame` takes, and several times cheaper to build than a dict per segment.
+    #[pyo3(signature = (texts, ids = None, lang = None))]
+    fn code_columns<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<String>,
+        ids: Option<Vec<String>>,
+        lang: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let lang = parse_lang(lang)?;
+        let ids = ids_for(&texts, ids)?;
+        let mut names = Names::default();
+        let chunks = self.code_in_parallel(py, &texts, &ids, lang, |coded| {
+            Columns::of(py, coded, &mut names)
+        })?;
+        Columns::concat(py, chunks)
     }
 
     /// Codes many texts (as `code_many`) into a mergeable summary of their frequencies and

@@ -108,6 +108,21 @@ def test_code_many_equals_code_one_by_one_and_keeps_order():
         coder.code_many(["a", "b", "c"], ids=["x", "y"])
 
 
+def test_code_columns_hold_code_many_segments_in_order():
+    coder = thematic.Coder()
+    texts = [CYRILLIC, "", "Nothing here.", "The brain drain continues."] * 25
+    ids = [f"t{i}" for i in range(len(texts))]
+    rows = [s for segs in coder.code_many(texts, ids=ids) for s in segs]
+    columns = coder.code_columns(texts, ids=ids)
+    assert set(columns) == set(rows[0])
+    assert all(len(values) == len(rows) for values in columns.values())
+    assert [dict(zip(columns, values)) for values in zip(*columns.values())] == rows
+    frame = pd.DataFrame(coder.code_columns(texts, ids=ids, lang="kk"))
+    assert set(frame["lang"]) == {"kk"}
+    with pytest.raises(ValueError, match="2 ids for 3 texts"):
+        coder.code_columns(["a", "b", "c"], ids=["x", "y"])
+
+
 def test_a_language_given_is_used_instead_of_the_detected_one():
     coder = thematic.Coder()
     assert all(s["lang"] == "kk" for s in coder.code(CYRILLIC, lang="kk"))

@@ -37,6 +37,9 @@ class Coder:
     def code_many(
         self, texts: Sequence[str], ids: Optional[Sequence[str]] = None, lang: Optional[str] = None
     ) -> List[List[Segment]]: ...
+    def code_columns(
+        self, texts: Sequence[str], ids: Optional[Sequence[str]] = None, lang: Optional[str] = None
+    ) -> Dict[str, List[object]]: ...
     def summarize(
         self, texts: Sequence[str], ids: Optional[Sequence[str]] = None, lang: Optional[str] = None
     ) -> str: ...

@@ -83,8 +83,7 @@ def code(
         for batch in batches:
             ids = batch[id_col].astype(str).tolist()
             texts = batch[text_col].fillna("").astype(str).tolist()
-            rows = [s for segs in coder.code_many(texts, ids=ids, lang=lang) for s in segs]
-            yield pd.DataFrame(rows, columns=_COLUMNS)
+            yield pd.DataFrame(coder.code_columns(texts, ids=ids, lang=lang), columns=_COLUMNS)
 
     return df.select(id_col, text_col).mapInPandas(run, SEGMENT_SCHEMA)
 
