@@ -16,6 +16,8 @@
 //! hit, the longest of those starting there, then the next that starts after it ends), so a
 //! phrase nested in a longer one (`visa` in `investor visa`) is counted once.
 
+mod build;
+mod confirm;
 pub mod fold;
 mod phrases;
 pub mod prefilter;
@@ -24,13 +26,14 @@ pub mod stemmed;
 
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex_automata::{Anchored, Input, meta};
+use aho_corasick::AhoCorasick;
+use regex_automata::meta;
 
-use crate::codebook::{Codebook, Glob, Pattern, PatternKind, build_regex};
-use crate::error::{Diagnostic, Error, Result};
-use crate::text::{char_before, is_space, is_whole_word, is_word_char};
-use fold::{Folded, fold_str};
+use crate::codebook::{Codebook, Glob, PatternKind};
+use crate::error::Result;
+use crate::text::is_whole_word;
+use confirm::{lang_ok, match_stemmed, record_phrase, run_anchored, run_glob, run_regex};
+use fold::Folded;
 
 /// Identifies a pattern of the compiled codebook.
 pub type PatternId = u32;
@@ -63,6 +66,24 @@ impl Effect {
     }
 }
 
+/// How a pattern's matches are found, once compiled.
+#[derive(Debug)]
+enum Compiled {
+    /// A phrase: its folded words are a literal of the automaton (or the phrase table), checked
+    /// for word boundaries where they occur.
+    Literal,
+    /// A phrase matched by the stems of its words, read from where its anchors occurred.
+    Stemmed(stemmed::StemmedPhrase),
+    /// A glob: its literal core is in the automaton; its regex, compiled the first time the
+    /// core is found, confirms the match.
+    Glob(Glob, OnceLock<meta::Regex>),
+    /// A regex, compiled with the codebook, run where one of its literals occurred (or on
+    /// every passage when it has none).
+    Regex(meta::Regex),
+    /// A concept-set or proximity pattern: made of its sets' hits by the rules.
+    Composite,
+}
+
 #[derive(Debug)]
 struct CompiledPattern {
     effect: Effect,
@@ -70,15 +91,11 @@ struct CompiledPattern {
     text: Arc<str>,
     lang: Option<&'static str>,
     case_sensitive: bool,
-    /// Regexes, compiled with the codebook.
-    regex: Option<meta::Regex>,
-    /// Every match of the regex begins with one of its anchors: look for matches only where
-    /// an anchor occurs.
+    /// How its matches are found.
+    compiled: Compiled,
+    /// Every match of the glob or regex begins with one of its anchors: look for matches only
+    /// where an anchor occurs.
     starts_at_anchor: bool,
-    /// Globs, compiled the first time their literal core is found.
-    glob: Option<(Glob, OnceLock<meta::Regex>)>,
-    /// Phrases matched by the stems of their words.
-    stemmed: Option<stemmed::StemmedPhrase>,
     /// What the automaton looks for: a phrase folded, a glob's literal core, or the literals
     /// one of which every match of a regex holds. Empty for a regex that must always run, and
     /// for set and near patterns, which are made of their sets' hits.
@@ -230,191 +247,6 @@ impl Matcher {
         Matcher::build(codebook, PHRASE_TABLE_MIN)
     }
 
-    /// Compiles `codebook`, matching plain phrases through the phrase table when there are at
-    /// least `table_min` of them.
-    fn build(codebook: &Codebook, table_min: usize) -> Result<Matcher> {
-        let mut patterns = Vec::new();
-        let code_count = codebook.codes().len() as u32;
-        let set_slot = |name: &str| -> u32 {
-            let index = codebook
-                .sets()
-                .iter()
-                .position(|s| &*s.id == name)
-                .expect("a validated codebook defines the sets its patterns name");
-            code_count + index as u32
-        };
-        // `morphology_only`: the pattern's language is the one its stems are in, not a filter
-        // on passages (concept-set terms).
-        let mut add = |effect: Effect, p: &Pattern, morphology_only: bool| -> Result<()> {
-            let owner = Owner::of(effect, codebook);
-            let stemmed = match (p.stem, morphology_only) {
-                (false, _) => None,
-                (true, false) => {
-                    let lang = p.lang.as_deref().unwrap_or("");
-                    Some(
-                        stemmed::StemmedPhrase::in_language(&p.text, lang)
-                            .map_err(|e| invalid(owner, p, &e))?,
-                    )
-                }
-                (true, true) => Some(
-                    stemmed::StemmedPhrase::inflected(&p.text, p.lang.as_deref().unwrap_or(""))
-                        .map_err(|e| invalid(owner, p, &e))?,
-                ),
-            };
-            let invalid = |e: &str| invalid(owner, p, e);
-            let (regex, glob, anchors, starts_at_anchor) = match p.kind {
-                PatternKind::Set | PatternKind::Near => (None, None, Vec::new(), false),
-                PatternKind::Phrase => match &stemmed {
-                    Some(s) => (None, None, s.anchors().to_vec(), false),
-                    None => (None, None, vec![fold_str(&p.text)], false),
-                },
-                PatternKind::Glob => {
-                    let glob = Glob::parse(&p.text, p.case_sensitive).map_err(|e| invalid(&e))?;
-                    let (anchor, starts) = (glob.anchor.clone(), glob.anchor_starts);
-                    (None, Some((glob, OnceLock::new())), vec![anchor], starts)
-                }
-                PatternKind::Regex => {
-                    let regex = build_regex(&p.text, p.case_sensitive).map_err(|e| invalid(&e))?;
-                    let anchors = prefilter::regex_anchors(&p.text);
-                    let prefix = anchors.as_ref().is_some_and(|a| a.prefix);
-                    (
-                        Some(regex),
-                        None,
-                        anchors.map(|a| a.literals).unwrap_or_default(),
-                        prefix,
-                    )
-                }
-            };
-            let slots = |names: &[String]| names.iter().map(|n| set_slot(n)).collect();
-            patterns.push(CompiledPattern {
-                effect,
-                kind: p.kind,
-                text: p.text.as_str().into(),
-                lang: if morphology_only {
-                    None
-                } else {
-                    p.lang.as_deref().map(static_lang)
-                },
-                case_sensitive: p.case_sensitive,
-                regex,
-                starts_at_anchor,
-                glob,
-                stemmed,
-                anchors,
-                rule: rules::PatternRule {
-                    sets: slots(&p.sets),
-                    within: p.within,
-                    with: slots(&p.with),
-                    without: slots(&p.without),
-                    strong: p.strong,
-                    document: p.document,
-                },
-            });
-            Ok(())
-        };
-        for p in &codebook.negative {
-            add(Effect::VetoAll, p, false)?;
-        }
-        for p in &codebook.mute {
-            add(Effect::Mute, p, false)?;
-        }
-        for (i, set) in codebook.sets().iter().enumerate() {
-            for p in &set.terms {
-                add(
-                    Effect::Hit {
-                        slot: code_count + i as u32,
-                    },
-                    p,
-                    true,
-                )?;
-            }
-        }
-        for (i, code) in codebook.codes().iter().enumerate() {
-            for p in &code.patterns {
-                add(Effect::Hit { slot: i as u32 }, p, false)?;
-            }
-            for p in &code.negative {
-                add(Effect::Veto { code: i as u32 }, p, false)?;
-            }
-        }
-        let rules = rules::Rules::new(codebook, &patterns);
-
-        let in_table = |p: &CompiledPattern| {
-            p.kind == PatternKind::Phrase
-                && p.stemmed.is_none()
-                && p.anchors.len() == 1
-                && phrases::PhraseTable::takes(&p.anchors[0])
-        };
-        let table = if patterns.iter().filter(|p| in_table(p)).count() >= table_min {
-            let mut table = phrases::PhraseTable::default();
-            for (id, p) in patterns.iter().enumerate() {
-                if in_table(p) {
-                    table.insert(&p.anchors[0], id as PatternId);
-                }
-            }
-            Some(table)
-        } else {
-            None
-        };
-        let mut literals: Vec<String> = Vec::new();
-        let mut targets: Vec<Vec<PatternId>> = Vec::new();
-        let mut literal_index = std::collections::HashMap::new();
-        let mut unfiltered = Vec::new();
-        for (id, p) in patterns.iter().enumerate() {
-            if table.is_some() && in_table(p) {
-                continue;
-            }
-            if matches!(p.kind, PatternKind::Set | PatternKind::Near) {
-                continue;
-            }
-            if p.anchors.is_empty() {
-                unfiltered.push(id as PatternId);
-                continue;
-            }
-            for literal in &p.anchors {
-                let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
-                    literals.push(literal.clone());
-                    targets.push(Vec::new());
-                    targets.len() - 1
-                });
-                if !targets[slot].contains(&(id as PatternId)) {
-                    targets[slot].push(id as PatternId);
-                }
-            }
-        }
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    // A DFA scans several times faster than the NFAs; its memory grows with the
-                    // literals, so very large dictionaries fall back to the contiguous NFA.
-                    .kind(Some(if literals.len() <= DFA_LITERAL_LIMIT {
-                        AhoCorasickKind::DFA
-                    } else {
-                        AhoCorasickKind::ContiguousNFA
-                    }))
-                    .build(&literals)
-                    .map_err(|e| {
-                        Error::Codebook(Box::new(Diagnostic::new(format!(
-                            "the codebook's {} literal patterns could not be compiled: {e}",
-                            literals.len()
-                        ))))
-                    })?,
-            )
-        };
-        Ok(Matcher {
-            patterns,
-            automaton,
-            phrases: table,
-            targets,
-            unfiltered,
-            code_count: codebook.codes().len(),
-            rules,
-        })
-    }
-
     /// Number of codes of the compiled codebook.
     pub fn code_count(&self) -> usize {
         self.code_count
@@ -438,7 +270,10 @@ impl Matcher {
     /// How the regexes are prefiltered: (waiting for a literal their matches begin with,
     /// waiting for a literal their matches end with, running on every passage).
     pub fn regex_prefilters(&self) -> (usize, usize, usize) {
-        let regexes = self.patterns.iter().filter(|p| p.regex.is_some());
+        let regexes = self
+            .patterns
+            .iter()
+            .filter(|p| matches!(p.compiled, Compiled::Regex(_)));
         let (mut prefix, mut suffix, mut none) = (0, 0, 0);
         for p in regexes {
             match (p.anchors.is_empty(), p.starts_at_anchor) {
@@ -530,184 +365,18 @@ impl Matcher {
         }
     }
 
+    /// Runs every pattern over `passage` and leaves in `s` the codes that apply with their
+    /// hits: find the literals, confirm the candidates they point at, run the regexes that wait
+    /// for no literal, then choose each code's hits.
     fn scan(&self, passage: &str, s: &mut Scratch, lang: Option<Option<&'static str>>) {
-        s.found.raw.clear();
-        s.found.vetoed.clear();
-        s.found.muted.clear();
-        s.found.every_code_vetoed = false;
-        s.candidates.clear();
-        s.starts.clear();
-        s.folded_starts.clear();
-        s.passage_number = s.passage_number.wrapping_add(1);
-        if s.passage_number == 0 || s.candidate_in.len() != self.patterns.len() {
-            s.candidate_in.clear();
-            s.candidate_in.resize(self.patterns.len(), 0);
-            s.passage_number = 1;
-        }
-        s.selected.clear();
-        s.applied.clear();
-        s.conditional.clear();
-        s.lang = lang;
-
+        s.reset(self.patterns.len(), lang);
         if self.automaton.is_some() || self.phrases.is_some() {
             s.folded.fold(passage);
         }
-        if let Some(table) = &self.phrases {
-            let folded = s.folded.text();
-            table.for_each_match(folded, |id, start, end| {
-                let p = &self.patterns[id as usize];
-                record_phrase(
-                    p,
-                    id,
-                    passage,
-                    &s.folded,
-                    start,
-                    end,
-                    &mut s.lang,
-                    &mut s.found,
-                );
-            });
-        }
-        if let Some(automaton) = &self.automaton {
-            let folded = s.folded.text();
-            for m in automaton.find_overlapping_iter(folded) {
-                for &id in &self.targets[m.pattern().as_usize()] {
-                    let p = &self.patterns[id as usize];
-                    if p.stemmed.is_some() {
-                        s.folded_starts.push(StemStart::new(id, m.start()));
-                        if s.candidate_in[id as usize] != s.passage_number {
-                            s.candidate_in[id as usize] = s.passage_number;
-                            s.candidates.push(id);
-                        }
-                        continue;
-                    }
-                    if p.kind != PatternKind::Phrase {
-                        if p.starts_at_anchor {
-                            let at = s.folded.to_original(passage, m.start(), true);
-                            s.starts.push((id, at));
-                        }
-                        if s.candidate_in[id as usize] != s.passage_number {
-                            s.candidate_in[id as usize] = s.passage_number;
-                            s.candidates.push(id);
-                        }
-                        continue;
-                    }
-                    if !is_whole_word(folded, m.start(), m.end()) {
-                        continue;
-                    }
-                    record_phrase(
-                        p,
-                        id,
-                        passage,
-                        &s.folded,
-                        m.start(),
-                        m.end(),
-                        &mut s.lang,
-                        &mut s.found,
-                    );
-                }
-            }
-        }
-        s.starts.sort_unstable();
-        s.starts.dedup();
-        // Each stemmed phrase then reads its own run: a stable sort keeps the automaton's order
-        // within it, which decides the overlaps skipped.
-        s.folded_starts.sort_by_key(|start| start.id);
-        for i in 0..s.candidates.len() {
-            let id = s.candidates[i];
-            let p = &self.patterns[id as usize];
-            if !lang_ok(p, passage, &mut s.lang) {
-                continue;
-            }
-            if let Some(stemmed) = &p.stemmed {
-                let from = s.folded_starts.partition_point(|x| x.id < id);
-                let to = s.folded_starts.partition_point(|x| x.id <= id);
-                let mut last_end = 0;
-                for i in from..to {
-                    let at = s.folded_starts[i].at();
-                    if at < last_end {
-                        continue;
-                    }
-                    if let Some(end) = stemmed.match_at(s.folded.text(), at) {
-                        let start = s.folded.to_original(passage, at, true);
-                        let stop = s.folded.to_original(passage, end, false);
-                        s.found.record(p, id, start, stop);
-                        if p.effect.first_only() {
-                            break;
-                        }
-                        last_end = end;
-                    }
-                }
-                continue;
-            }
-            if let Some(regex) = &p.regex {
-                if p.starts_at_anchor {
-                    let from = s.starts.partition_point(|&(x, _)| x < id);
-                    let to = s.starts.partition_point(|&(x, _)| x <= id);
-                    run_regex_at(p, id, regex, passage, &s.starts[from..to], &mut s.found);
-                } else {
-                    run_regex(p, id, regex, passage, &mut s.found);
-                }
-                continue;
-            }
-            let (glob, compiled) = p.glob.as_ref().expect("globs carry their glob");
-            // The source is built from escaped literals and a fixed class: it always compiles.
-            let regex = compiled.get_or_init(|| glob.compile().expect("a glob's regex compiles"));
-            if p.starts_at_anchor {
-                let from = s.starts.partition_point(|&(x, _)| x < id);
-                let to = s.starts.partition_point(|&(x, _)| x <= id);
-                let mut last_end = 0;
-                for &(_, at) in &s.starts[from..to] {
-                    // A glob stands as whole words: no match starts inside a word.
-                    if at < last_end || char_before(passage, at).is_some_and(is_word_char) {
-                        continue;
-                    }
-                    let input = Input::new(passage).range(at..).anchored(Anchored::Yes);
-                    if let Some(m) = regex.search(&input)
-                        && is_whole_word(passage, m.start(), m.end())
-                    {
-                        s.found.record(p, id, m.start(), m.end());
-                        if p.effect.first_only() {
-                            break;
-                        }
-                        last_end = m.end();
-                    }
-                }
-                continue;
-            }
-            let mut at = 0;
-            while let Some(m) = regex.search(&Input::new(passage).range(at..)) {
-                // The regex has no word boundaries (see `Glob::parse`): confirm whole words,
-                // and on failure look again one character on.
-                if is_whole_word(passage, m.start(), m.end()) {
-                    s.found.record(p, id, m.start(), m.end());
-                    if p.effect.first_only() {
-                        break;
-                    }
-                    at = m.end();
-                } else {
-                    at = m.start()
-                        + passage[m.start()..]
-                            .chars()
-                            .next()
-                            .map_or(1, char::len_utf8);
-                }
-                if at > passage.len() {
-                    break;
-                }
-            }
-        }
-        // Regexes without a literal to wait for run on every passage, each on its own: in a
-        // set, one regex the fast engines cannot run (Unicode \b on non-ASCII text) would slow
-        // all the others down to it.
-        for &id in &self.unfiltered {
-            let p = &self.patterns[id as usize];
-            if !lang_ok(p, passage, &mut s.lang) {
-                continue;
-            }
-            let regex = p.regex.as_ref().expect("regexes carry their regex");
-            run_regex(p, id, regex, passage, &mut s.found);
-        }
+        self.find_table_phrases(passage, s);
+        self.find_literals(passage, s);
+        self.confirm_candidates(passage, s);
+        self.run_unfiltered(passage, s);
         let found = &mut s.found;
         if found.every_code_vetoed || found.raw.is_empty() {
             return;
@@ -722,185 +391,193 @@ impl Matcher {
                 &mut s.applied,
                 &mut s.conditional,
             );
-            return;
+        } else {
+            select_leftmost_longest(found, &mut s.selected, &mut s.applied);
         }
-        // Per code, leftmost-longest without overlap.
-        found
-            .raw
-            .sort_unstable_by_key(|h| (h.code, h.start, std::cmp::Reverse(h.end), h.pattern));
-        let mut i = 0;
-        while i < found.raw.len() {
-            let code = found.raw[i].code;
-            let mut j = i;
-            while j < found.raw.len() && found.raw[j].code == code {
-                j += 1;
+    }
+
+    /// The phrases of a large dictionary, looked up word by word in the phrase table.
+    fn find_table_phrases(&self, passage: &str, s: &mut Scratch) {
+        let Some(table) = &self.phrases else { return };
+        table.for_each_match(s.folded.text(), |id, start, end| {
+            let p = &self.patterns[id as usize];
+            record_phrase(
+                p,
+                id,
+                passage,
+                &s.folded,
+                start,
+                end,
+                &mut s.lang,
+                &mut s.found,
+            );
+        });
+    }
+
+    /// One pass of the automaton over the folded passage: plain phrases are recorded where they
+    /// stand as whole words; stemmed phrases, globs and regexes whose literals occurred become
+    /// candidates, with the places their matches may start.
+    fn find_literals(&self, passage: &str, s: &mut Scratch) {
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        let folded = s.folded.text();
+        for m in automaton.find_overlapping_iter(folded) {
+            for &id in &self.targets[m.pattern().as_usize()] {
+                let p = &self.patterns[id as usize];
+                match p.compiled {
+                    Compiled::Literal => {
+                        if is_whole_word(folded, m.start(), m.end()) {
+                            record_phrase(
+                                p,
+                                id,
+                                passage,
+                                &s.folded,
+                                m.start(),
+                                m.end(),
+                                &mut s.lang,
+                                &mut s.found,
+                            );
+                        }
+                        continue;
+                    }
+                    Compiled::Stemmed(_) => s.folded_starts.push(StemStart::new(id, m.start())),
+                    _ if p.starts_at_anchor => {
+                        let at = s.folded.to_original(passage, m.start(), true);
+                        s.starts.push((id, at));
+                    }
+                    _ => {}
+                }
+                if s.candidate_in[id as usize] != s.passage_number {
+                    s.candidate_in[id as usize] = s.passage_number;
+                    s.candidates.push(id);
+                }
             }
-            if !found.vetoed.contains(&code) {
-                let from = s.selected.len();
-                let mut last_end = 0;
-                for h in &found.raw[i..j] {
-                    if h.start >= last_end {
-                        s.selected.push(Hit {
-                            start: h.start,
-                            end: h.end,
-                            pattern: h.pattern,
-                        });
-                        last_end = h.end;
+        }
+    }
+
+    /// Runs each candidate where its literals said a match may be.
+    fn confirm_candidates(&self, passage: &str, s: &mut Scratch) {
+        s.starts.sort_unstable();
+        s.starts.dedup();
+        // Each stemmed phrase then reads its own run: a stable sort keeps the automaton's order
+        // within it, which decides the overlaps skipped.
+        s.folded_starts.sort_by_key(|start| start.id);
+        for i in 0..s.candidates.len() {
+            let id = s.candidates[i];
+            let p = &self.patterns[id as usize];
+            if !lang_ok(p, passage, &mut s.lang) {
+                continue;
+            }
+            let starts = || {
+                let from = s.starts.partition_point(|&(x, _)| x < id);
+                let to = s.starts.partition_point(|&(x, _)| x <= id);
+                &s.starts[from..to]
+            };
+            match &p.compiled {
+                Compiled::Stemmed(stemmed) => {
+                    let from = s.folded_starts.partition_point(|x| x.id < id);
+                    let to = s.folded_starts.partition_point(|x| x.id <= id);
+                    let starts = &s.folded_starts[from..to];
+                    match_stemmed(p, id, stemmed, passage, &s.folded, starts, &mut s.found);
+                }
+                Compiled::Regex(regex) if p.starts_at_anchor => {
+                    run_anchored(p, id, regex, passage, starts(), false, &mut s.found);
+                }
+                Compiled::Regex(regex) => run_regex(p, id, regex, passage, &mut s.found),
+                Compiled::Glob(glob, compiled) => {
+                    // The source is built from escaped literals and a fixed class: it always
+                    // compiles.
+                    let regex =
+                        compiled.get_or_init(|| glob.compile().expect("a glob's regex compiles"));
+                    if p.starts_at_anchor {
+                        run_anchored(p, id, regex, passage, starts(), true, &mut s.found);
+                    } else {
+                        run_glob(p, id, regex, passage, &mut s.found);
                     }
                 }
-                s.applied.push((code as usize, from, s.selected.len()));
+                Compiled::Literal | Compiled::Composite => {
+                    unreachable!("plain phrases are recorded as found; composites are not run")
+                }
             }
-            i = j;
+        }
+    }
+
+    /// Regexes without a literal to wait for run on every passage, each on its own: in a set,
+    /// one regex the fast engines cannot run (Unicode \b on non-ASCII text) would slow all the
+    /// others down to it.
+    fn run_unfiltered(&self, passage: &str, s: &mut Scratch) {
+        for &id in &self.unfiltered {
+            let p = &self.patterns[id as usize];
+            if !lang_ok(p, passage, &mut s.lang) {
+                continue;
+            }
+            let Compiled::Regex(regex) = &p.compiled else {
+                unreachable!("only regexes are left without a literal")
+            };
+            run_regex(p, id, regex, passage, &mut s.found);
         }
     }
 }
 
-/// Records a whole-word occurrence of a phrase at `[start, end)` of the folded passage, if the
-/// passage's language and, for a case-sensitive phrase, the original's case agree.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn record_phrase(
-    p: &CompiledPattern,
-    id: PatternId,
-    passage: &str,
-    folded: &Folded,
-    start: usize,
-    end: usize,
-    lang: &mut Option<Option<&'static str>>,
-    found: &mut Found,
-) {
-    if !lang_ok(p, passage, lang) {
-        return;
+impl Scratch {
+    /// Ready for the next passage of a matcher of `patterns` patterns.
+    fn reset(&mut self, patterns: usize, lang: Option<Option<&'static str>>) {
+        self.found.raw.clear();
+        self.found.vetoed.clear();
+        self.found.muted.clear();
+        self.found.every_code_vetoed = false;
+        self.candidates.clear();
+        self.starts.clear();
+        self.folded_starts.clear();
+        self.passage_number = self.passage_number.wrapping_add(1);
+        if self.passage_number == 0 || self.candidate_in.len() != patterns {
+            self.candidate_in.clear();
+            self.candidate_in.resize(patterns, 0);
+            self.passage_number = 1;
+        }
+        self.selected.clear();
+        self.applied.clear();
+        self.conditional.clear();
+        self.lang = lang;
     }
-    let start = folded.to_original(passage, start, true);
-    let end = folded.to_original(passage, end, false);
-    if p.case_sensitive && !same_words(&passage[start..end], &p.text) {
-        return;
-    }
-    found.record(p, id, start, end);
 }
 
-/// Records every non-empty match of a user regex (the first is enough for a negative one).
-fn run_regex(
-    p: &CompiledPattern,
-    id: PatternId,
-    regex: &meta::Regex,
-    passage: &str,
+/// Per code, leftmost-longest without overlap: the earliest hit, the longest of those starting
+/// there, then the next that starts after it ends. A vetoed code gets none.
+fn select_leftmost_longest(
     found: &mut Found,
+    selected: &mut Vec<Hit>,
+    applied: &mut Vec<(usize, usize, usize)>,
 ) {
-    for m in regex.find_iter(passage) {
-        if m.start() == m.end() {
+    found
+        .raw
+        .sort_unstable_by_key(|h| (h.code, h.start, std::cmp::Reverse(h.end), h.pattern));
+    for run in found.raw.chunk_by(|a, b| a.code == b.code) {
+        let code = run[0].code;
+        if found.vetoed.contains(&code) {
             continue;
         }
-        found.record(p, id, m.start(), m.end());
-        if p.effect.first_only() {
-            break;
-        }
-    }
-}
-
-/// Records the matches of a user regex that begin at the given positions, where its anchors
-/// occurred, without overlap: the same matches a scan of the whole passage gives, found in
-/// time proportional to the matches rather than the passage. The whole passage stays the
-/// haystack, so look-behind (`\b`, `^`) sees the text before each position.
-fn run_regex_at(
-    p: &CompiledPattern,
-    id: PatternId,
-    regex: &meta::Regex,
-    passage: &str,
-    starts: &[(PatternId, usize)],
-    found: &mut Found,
-) {
-    let mut last_end = 0;
-    for &(_, at) in starts {
-        if at < last_end {
-            continue;
-        }
-        let input = Input::new(passage).range(at..).anchored(Anchored::Yes);
-        if let Some(m) = regex.search(&input)
-            && m.start() < m.end()
-        {
-            found.record(p, id, m.start(), m.end());
-            if p.effect.first_only() {
-                break;
+        let from = selected.len();
+        let mut last_end = 0;
+        for h in run {
+            if h.start >= last_end {
+                selected.push(Hit {
+                    start: h.start,
+                    end: h.end,
+                    pattern: h.pattern,
+                });
+                last_end = h.end;
             }
-            last_end = m.end();
         }
+        applied.push((code as usize, from, selected.len()));
     }
-}
-
-/// Does the pattern's language tag (if any) match the passage's language?
-#[inline]
-fn lang_ok(p: &CompiledPattern, passage: &str, cache: &mut Option<Option<&'static str>>) -> bool {
-    match p.lang {
-        None => true,
-        Some(lang) => *cache.get_or_insert_with(|| crate::lang::detect(passage)) == Some(lang),
-    }
-}
-
-/// Is `found` the phrase `phrase` with exactly its case, whitespace runs aside?
-fn same_words(found: &str, phrase: &str) -> bool {
-    let words = |s: &str| {
-        s.split(is_space)
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
-    words(found) == words(phrase)
-}
-
-fn static_lang(lang: &str) -> &'static str {
-    crate::codebook::LANGUAGES
-        .iter()
-        .find(|l| **l == lang)
-        .copied()
-        .unwrap_or("?")
-}
-
-/// Whose pattern it is, for messages.
-#[derive(Debug, Clone, Copy)]
-struct Owner<'a> {
-    codebook: &'a Codebook,
-    effect: Effect,
-}
-
-impl<'a> Owner<'a> {
-    fn of(effect: Effect, codebook: &'a Codebook) -> Owner<'a> {
-        Owner { codebook, effect }
-    }
-}
-
-impl std::fmt::Display for Owner<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let codes = self.codebook.codes();
-        match self.effect {
-            Effect::VetoAll => f.write_str("the codebook-wide negative patterns"),
-            Effect::Mute => f.write_str("the muting patterns"),
-            Effect::Veto { code } => write!(f, "code `{}`", codes[code as usize].id),
-            Effect::Hit { slot } if (slot as usize) < codes.len() => {
-                write!(f, "code `{}`", codes[slot as usize].id)
-            }
-            Effect::Hit { slot } => write!(
-                f,
-                "concept set `{}`",
-                self.codebook.sets()[slot as usize - codes.len()].id
-            ),
-        }
-    }
-}
-
-fn invalid(owner: Owner<'_>, p: &Pattern, problem: &str) -> Error {
-    Error::Codebook(Box::new(
-        Diagnostic::new(format!("invalid pattern in {owner}: {:?}", p.text))
-            .with_path(owner.codebook.path())
-            .with_note(problem.to_string()),
-    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codebook::Code;
+    use crate::codebook::{Code, Pattern};
 
     fn matcher(codes: &[(&str, &[Pattern])]) -> Matcher {
         let mut b = Codebook::builder("t");
