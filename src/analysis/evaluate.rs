@@ -129,6 +129,34 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
     let a = Incidence::new(auto, codebook, roll_up, OriginFilter::Any);
     let g = Incidence::new(gold, codebook, roll_up, OriginFilter::Any);
     let passages = a.passages();
+    let (codes, not_in_gold) = evaluated_codes(&a, &g);
+    let empty = super::PassageSet::new(passages);
+    let set_of = |inc: &Incidence, code: &Arc<str>| {
+        inc.code_index(code)
+            .map_or_else(|| empty.clone(), |i| inc.sets[i].clone())
+    };
+    let pairs: Vec<(super::PassageSet, super::PassageSet)> = codes
+        .iter()
+        .map(|code| (set_of(&a, code), set_of(&g, code)))
+        .collect();
+    let mut every = super::PassageSet::new(passages);
+    every.insert_range(0..passages);
+    let (out, overall) = score(&codes, &pairs, &every);
+    Evaluation {
+        passages,
+        wants_roll_up: wants_roll_up(gold, codebook, roll_up),
+        macro_average: MacroAverage::of(&out),
+        codes: out,
+        by_lang: by_language(auto, &codes, &pairs, passages),
+        not_in_gold,
+        overall,
+        disagreements: disagreements(auto, &a, &codes, &pairs, roll_up),
+    }
+}
+
+/// The codes to score, those the gold uses (the automatic coding's order first), and the codes
+/// the automatic coding gave that the gold never uses.
+fn evaluated_codes(a: &Incidence, g: &Incidence) -> (Vec<Arc<str>>, Vec<Arc<str>>) {
     let used_in_gold = |c: &Arc<str>| g.code_index(c).is_some_and(|i| g.sets[i].count() > 0);
     let mut codes: Vec<Arc<str>> = a
         .codes
@@ -148,29 +176,16 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
         .filter(|(i, c)| a.sets[*i].count() > 0 && !used_in_gold(c))
         .map(|(_, c)| c.clone())
         .collect();
-    let empty = super::PassageSet::new(passages);
-    // The automatic segments of each passage, to explain false positives.
-    let mut by_passage: HashMap<(&str, usize), Vec<&crate::coding::CodedSegment>> = HashMap::new();
-    for seg in &auto.segments {
-        by_passage
-            .entry((&*seg.doc, seg.passage))
-            .or_default()
-            .push(seg);
-    }
-    let every = {
-        let mut all = super::PassageSet::new(passages);
-        all.insert_range(0..passages);
-        all
-    };
-    let set_of = |inc: &Incidence, code: &Arc<str>| {
-        inc.code_index(code)
-            .map_or_else(|| empty.clone(), |i| inc.sets[i].clone())
-    };
-    let pairs: Vec<(super::PassageSet, super::PassageSet)> = codes
-        .iter()
-        .map(|code| (set_of(&a, code), set_of(&g, code)))
-        .collect();
-    let (out, overall) = score(&codes, &pairs, &every);
+    (codes, not_in_gold)
+}
+
+/// The same figures within each language's passages (the language detected for each).
+fn by_language(
+    auto: &Coding,
+    codes: &[Arc<str>],
+    pairs: &[(super::PassageSet, super::PassageSet)],
+    passages: usize,
+) -> Vec<LanguageEvaluation> {
     let mut by_lang = Vec::new();
     for lang in crate::codebook::LANGUAGES {
         let mut within = super::PassageSet::new(passages);
@@ -187,7 +202,7 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
         if within.count() == 0 {
             continue;
         }
-        let (figures, _) = score(&codes, &pairs, &within);
+        let (figures, _) = score(codes, pairs, &within);
         by_lang.push(LanguageEvaluation {
             lang,
             passages: within.count(),
@@ -195,8 +210,27 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
             codes: figures,
         });
     }
+    by_lang
+}
+
+/// Every passage where the coding and the gold disagree on a code, in code order; a false
+/// positive carries the hits (and a model's probability) that caused it.
+fn disagreements(
+    auto: &Coding,
+    a: &Incidence,
+    codes: &[Arc<str>],
+    pairs: &[(super::PassageSet, super::PassageSet)],
+    roll_up: bool,
+) -> Vec<Disagreement> {
+    let mut by_passage: HashMap<(&str, usize), Vec<&crate::coding::CodedSegment>> = HashMap::new();
+    for seg in &auto.segments {
+        by_passage
+            .entry((&*seg.doc, seg.passage))
+            .or_default()
+            .push(seg);
+    }
     let mut disagreements = Vec::new();
-    for (code, (sa, sg)) in codes.iter().zip(&pairs) {
+    for (code, (sa, sg)) in codes.iter().zip(pairs) {
         for p in sa.and_not(sg).iter().chain(sg.and_not(sa).iter()) {
             let (d, passage) = a.locate(p);
             let doc = auto.documents[d].id.clone();
@@ -241,23 +275,18 @@ pub fn evaluate(auto: &Coding, gold: &Coding, codebook: &Codebook, roll_up: bool
             y.passage,
         ))
     });
+    disagreements
+}
+
+/// Whether the gold codes top-level themes only while the codebook has sub-codes that were not
+/// rolled up: then the figures are far below what the codebook does.
+fn wants_roll_up(gold: &Coding, codebook: &Codebook, roll_up: bool) -> bool {
     let gold_themes_only = !gold.segments.is_empty()
         && gold
             .segments
             .iter()
             .all(|s| codebook.code(&s.code).is_some_and(|c| c.parent().is_none()));
-    let wants_roll_up =
-        !roll_up && gold_themes_only && codebook.codes().iter().any(|c| c.parent().is_some());
-    Evaluation {
-        passages,
-        wants_roll_up,
-        macro_average: MacroAverage::of(&out),
-        codes: out,
-        by_lang,
-        not_in_gold,
-        overall,
-        disagreements,
-    }
+    !roll_up && gold_themes_only && codebook.codes().iter().any(|c| c.parent().is_some())
 }
 
 /// Figures per code over the passages in `within`, and pooled over the codes.

@@ -231,7 +231,6 @@ impl Tables {
             options.origin,
             options.lang,
         );
-        let n = inc.codes.len();
         let docs: Vec<PassageSet> = inc.sets.iter().map(|s| inc.documents_of(s)).collect();
         let total = inc.counted_passages();
         // A parent's reach with its sub-codes, whatever the table counts.
@@ -248,116 +247,15 @@ impl Tables {
         };
         let rolled_sets = rolled.as_ref().map_or(&inc.sets, |r| &r.sets);
 
-        let frequencies = (0..n)
-            .map(|c| Frequency {
-                code: inc.codes[c].clone(),
-                label: inc.labels[c].clone(),
-                passages: inc.sets[c].count(),
-                documents: docs[c].count(),
-                hits: inc.hits[c],
-                share: ratio(inc.sets[c].count(), total),
-                passages_with_subcodes: rolled_sets[c].count(),
-                documents_with_subcodes: inc.documents_of(&rolled_sets[c]).count(),
-            })
-            .collect();
-
-        let (units, universe): (Vec<PassageSet>, usize) = match options.unit {
-            CooccurrenceUnit::Passage => (inc.sets.clone(), total),
-            CooccurrenceUnit::Document => (
-                docs.clone(),
-                (0..inc.documents())
-                    .filter(|&d| inc.counted_in(d) > 0)
-                    .count(),
-            ),
-            CooccurrenceUnit::Window(w) => {
-                (inc.sets.iter().map(|s| inc.widen(s, w)).collect(), total)
-            }
-            CooccurrenceUnit::Words(_) => (inc.sets.clone(), total),
-        };
-        let near =
-            match (options.unit, corpus) {
-                (CooccurrenceUnit::Words(n), Some(corpus)) => Some(
-                    proximity::passages_with_near_hits(coding, corpus, &inc, options.origin, n),
-                ),
-                _ => None,
-            };
-        let sizes: Vec<usize> = units.iter().map(PassageSet::count).collect();
-        let doc_sizes: Vec<usize> = docs.iter().map(PassageSet::count).collect();
-        let mut cooccurrence = Vec::new();
-        for a in 0..n {
-            for b in a + 1..n {
-                let both_docs = docs[a].count_and(&docs[b]);
-                if both_docs == 0 {
-                    continue;
-                }
-                let both = match &near {
-                    Some(near) => near.get(&(a, b)).copied().unwrap_or(0),
-                    None => units[a].count_and(&units[b]),
-                };
-                let lift = ratio(both * universe, sizes[a] * sizes[b]);
-                cooccurrence.push(Cooccurrence {
-                    code_a: inc.codes[a].clone(),
-                    code_b: inc.codes[b].clone(),
-                    passages: both,
-                    jaccard: ratio(both, sizes[a] + sizes[b] - both),
-                    p_b_given_a: ratio(both, sizes[a]),
-                    p_a_given_b: ratio(both, sizes[b]),
-                    lift,
-                    pmi: (both > 0).then(|| lift.log2()),
-                    documents: both_docs,
-                    document_jaccard: ratio(both_docs, doc_sizes[a] + doc_sizes[b] - both_docs),
-                    nested: is_within(&inc.codes[a], &inc.codes[b])
-                        || is_within(&inc.codes[b], &inc.codes[a]),
-                });
-            }
-        }
-
-        // Hits per (document, code) need the segments themselves.
-        let mut cell_hits: HashMap<(usize, usize), usize> = HashMap::new();
-        for seg in &coding.segments {
-            if !options.origin.admits(&seg.origin) {
-                continue;
-            }
-            if let Some(d) = inc.document_index(&seg.doc) {
-                let global = inc.doc_starts[d] + seg.passage;
-                if inc.counted.as_ref().is_some_and(|m| !m.contains(global)) {
-                    continue;
-                }
-                for &t in inc.counted_for(&seg.code) {
-                    *cell_hits.entry((d, t)).or_default() += seg.hits.len();
-                }
-            }
-        }
-        let mut by_document = Vec::new();
-        let mut per_doc = vec![vec![0usize; n]; coding.documents.len()];
-        for (c, set) in inc.sets.iter().enumerate() {
-            for p in set.iter() {
-                per_doc[inc.locate(p).0][c] += 1;
-            }
-        }
-        for (d, doc) in coding.documents.iter().enumerate() {
-            for (c, &passages) in per_doc[d].iter().enumerate() {
-                if passages > 0 {
-                    by_document.push(DocumentCell {
-                        doc: doc.id.clone(),
-                        code: inc.codes[c].clone(),
-                        passages,
-                        hits: cell_hits.get(&(d, c)).copied().unwrap_or(0),
-                        share: ratio(passages, inc.counted_in(d)),
-                    });
-                }
-            }
-        }
-
         Tables {
-            options,
             passages: total,
             documents: (0..inc.documents())
                 .filter(|&d| inc.counted_in(d) > 0)
                 .count(),
-            frequencies,
-            cooccurrence,
-            by_document,
+            frequencies: frequencies(&inc, &docs, rolled_sets, total),
+            cooccurrence: cooccurrence(coding, corpus, &inc, &docs, &options, total),
+            by_document: by_document(coding, &inc, &options),
+            options,
         }
     }
 
@@ -415,6 +313,136 @@ impl Tables {
         }
         m
     }
+}
+
+/// Per code: its passages, documents, hits and share, and its reach with its sub-codes
+/// (`rolled`: the sets rolled up, or the table's own when they are).
+fn frequencies(
+    inc: &Incidence,
+    docs: &[PassageSet],
+    rolled: &[PassageSet],
+    total: usize,
+) -> Vec<Frequency> {
+    let n = inc.codes.len();
+    (0..n)
+        .map(|c| Frequency {
+            code: inc.codes[c].clone(),
+            label: inc.labels[c].clone(),
+            passages: inc.sets[c].count(),
+            documents: docs[c].count(),
+            hits: inc.hits[c],
+            share: ratio(inc.sets[c].count(), total),
+            passages_with_subcodes: rolled[c].count(),
+            documents_with_subcodes: inc.documents_of(&rolled[c]).count(),
+        })
+        .collect()
+}
+
+/// Per pair of codes seen in one document at least: passages (or documents, windows, nearby
+/// hits, as `options.unit` says) with both, and the measures built on them.
+fn cooccurrence(
+    coding: &Coding,
+    corpus: Option<&Corpus>,
+    inc: &Incidence,
+    docs: &[PassageSet],
+    options: &TableOptions,
+    total: usize,
+) -> Vec<Cooccurrence> {
+    let n = inc.codes.len();
+    let (units, universe): (Vec<PassageSet>, usize) = match options.unit {
+        CooccurrenceUnit::Passage => (inc.sets.clone(), total),
+        CooccurrenceUnit::Document => (
+            docs.to_vec(),
+            (0..inc.documents())
+                .filter(|&d| inc.counted_in(d) > 0)
+                .count(),
+        ),
+        CooccurrenceUnit::Window(w) => (inc.sets.iter().map(|s| inc.widen(s, w)).collect(), total),
+        CooccurrenceUnit::Words(_) => (inc.sets.clone(), total),
+    };
+    let near = match (options.unit, corpus) {
+        (CooccurrenceUnit::Words(n), Some(corpus)) => Some(proximity::passages_with_near_hits(
+            coding,
+            corpus,
+            inc,
+            options.origin,
+            n,
+        )),
+        _ => None,
+    };
+    let sizes: Vec<usize> = units.iter().map(PassageSet::count).collect();
+    let doc_sizes: Vec<usize> = docs.iter().map(PassageSet::count).collect();
+    let mut cooccurrence = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let both_docs = docs[a].count_and(&docs[b]);
+            if both_docs == 0 {
+                continue;
+            }
+            let both = match &near {
+                Some(near) => near.get(&(a, b)).copied().unwrap_or(0),
+                None => units[a].count_and(&units[b]),
+            };
+            let lift = ratio(both * universe, sizes[a] * sizes[b]);
+            cooccurrence.push(Cooccurrence {
+                code_a: inc.codes[a].clone(),
+                code_b: inc.codes[b].clone(),
+                passages: both,
+                jaccard: ratio(both, sizes[a] + sizes[b] - both),
+                p_b_given_a: ratio(both, sizes[a]),
+                p_a_given_b: ratio(both, sizes[b]),
+                lift,
+                pmi: (both > 0).then(|| lift.log2()),
+                documents: both_docs,
+                document_jaccard: ratio(both_docs, doc_sizes[a] + doc_sizes[b] - both_docs),
+                nested: is_within(&inc.codes[a], &inc.codes[b])
+                    || is_within(&inc.codes[b], &inc.codes[a]),
+            });
+        }
+    }
+    cooccurrence
+}
+
+/// Per document and code: passages, hits and the share of the document's passages.
+fn by_document(coding: &Coding, inc: &Incidence, options: &TableOptions) -> Vec<DocumentCell> {
+    let n = inc.codes.len();
+    // Hits per (document, code) need the segments themselves.
+    let mut cell_hits: HashMap<(usize, usize), usize> = HashMap::new();
+    for seg in &coding.segments {
+        if !options.origin.admits(&seg.origin) {
+            continue;
+        }
+        if let Some(d) = inc.document_index(&seg.doc) {
+            let global = inc.doc_starts[d] + seg.passage;
+            if inc.counted.as_ref().is_some_and(|m| !m.contains(global)) {
+                continue;
+            }
+            for &t in inc.counted_for(&seg.code) {
+                *cell_hits.entry((d, t)).or_default() += seg.hits.len();
+            }
+        }
+    }
+    let mut by_document = Vec::new();
+    let mut per_doc = vec![vec![0usize; n]; coding.documents.len()];
+    for (c, set) in inc.sets.iter().enumerate() {
+        for p in set.iter() {
+            per_doc[inc.locate(p).0][c] += 1;
+        }
+    }
+    for (d, doc) in coding.documents.iter().enumerate() {
+        for (c, &passages) in per_doc[d].iter().enumerate() {
+            if passages > 0 {
+                by_document.push(DocumentCell {
+                    doc: doc.id.clone(),
+                    code: inc.codes[c].clone(),
+                    passages,
+                    hits: cell_hits.get(&(d, c)).copied().unwrap_or(0),
+                    share: ratio(passages, inc.counted_in(d)),
+                });
+            }
+        }
+    }
+    by_document
 }
 
 /// The fewest units a pair must share to be listed by [`Tables::strongest_pairs`] (unless no
