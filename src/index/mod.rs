@@ -410,7 +410,7 @@ impl Index {
         let reread_all = previous.unit != unit.to_string();
         let coder = Coder::new(codebook)?.unit(unit);
         let threads = rayon::current_num_threads().clamp(1, 8);
-        let mut writer: tantivy::IndexWriter<TantivyDocument> = self
+        let writer: tantivy::IndexWriter<TantivyDocument> = self
             .inner
             .writer_with_num_threads(threads, 64_000_000 * threads)
             .map_err(|e| index_error(&self.path, e))?;
@@ -496,6 +496,27 @@ impl Index {
         }
         let mut stats = stats.into_inner().expect("stats");
         let states = states.into_inner().expect("states");
+        self.remove_vanished(&writer, reader, &previous, &states, &mut stats);
+        let state = State {
+            version: SCHEMA_VERSION,
+            unit: unit.to_string(),
+            codebook: codebook_print,
+            documents: states,
+        };
+        self.commit(writer, &state)?;
+        Ok(stats)
+    }
+
+    /// Deletes the documents indexed before that the corpus no longer has; those that are
+    /// still there but unreadable now are counted as skipped, not removed.
+    fn remove_vanished(
+        &self,
+        writer: &tantivy::IndexWriter<TantivyDocument>,
+        reader: &CorpusReader,
+        previous: &State,
+        states: &BTreeMap<String, DocState>,
+        stats: &mut UpdateStats,
+    ) {
         for id in previous.documents.keys() {
             if !states.contains_key(id) {
                 writer.delete_term(Term::from_field_text(self.fields.doc, id));
@@ -509,13 +530,16 @@ impl Index {
                 }
             }
         }
-        let state = State {
-            version: SCHEMA_VERSION,
-            unit: unit.to_string(),
-            codebook: codebook_print,
-            documents: states,
-        };
-        let payload = serde_json::to_string(&state).map_err(|e| index_error(&self.path, e))?;
+    }
+
+    /// Commits the writer's changes with `state` as the commit's payload, in one step: a
+    /// reader sees the previous index or the new one, never a mix.
+    fn commit(
+        &self,
+        mut writer: tantivy::IndexWriter<TantivyDocument>,
+        state: &State,
+    ) -> Result<()> {
+        let payload = serde_json::to_string(state).map_err(|e| index_error(&self.path, e))?;
         let mut commit = writer
             .prepare_commit()
             .map_err(|e| index_error(&self.path, e))?;
@@ -523,8 +547,7 @@ impl Index {
         commit.commit().map_err(|e| index_error(&self.path, e))?;
         writer
             .wait_merging_threads()
-            .map_err(|e| index_error(&self.path, e))?;
-        Ok(stats)
+            .map_err(|e| index_error(&self.path, e))
     }
 
     /// Codes and adds the passages of one document; returns how many.
