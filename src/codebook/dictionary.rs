@@ -238,6 +238,29 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
         }
         None => return Err(fail("the file is empty".into(), 1, 1)),
     }
+    let (categories, mut codes) = liwc_categories(&mut lines, &fail, source_lines.len())?;
+    let (reduced, unusable) = liwc_entries(lines, &categories, &mut codes, &fail)?;
+    let name = path.and_then(|p| p.file_stem()).map_or_else(
+        || "LIWC dictionary".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    assemble(
+        Codebook::builder(name).description(liwc_description(&reduced, &unusable)),
+        codes,
+        path,
+    )
+}
+
+/// A message at a line and column of the dictionary, as `parse_liwc`'s errors are made.
+type Fail<'a> = &'a dyn Fn(String, usize, usize) -> Error;
+
+/// The category list, up to its closing `%` line: each category a code, and the index of its
+/// code by category number (leading zeros aside). `last_line` is where a missing `%` is reported.
+fn liwc_categories<'a>(
+    lines: &mut impl Iterator<Item = (usize, &'a str)>,
+    fail: Fail<'_>,
+    last_line: usize,
+) -> Result<(std::collections::HashMap<String, usize>, Vec<Code>)> {
     // Category number → index into `codes`.
     let mut categories: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut codes: Vec<Code> = Vec::new();
@@ -285,10 +308,21 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
     if !closed {
         return Err(fail(
             "the category list has no closing `%` line".into(),
-            source_lines.len(),
+            last_line,
             1,
         ));
     }
+    Ok((categories, codes))
+}
+
+/// The entries after the category list, each a pattern of the codes of its categories. Returns
+/// the entries whose conditional categories were reduced and those no pattern can express.
+fn liwc_entries<'a>(
+    lines: impl Iterator<Item = (usize, &'a str)>,
+    categories: &std::collections::HashMap<String, usize>,
+    codes: &mut [Code],
+    fail: Fail<'_>,
+) -> Result<(Vec<String>, Vec<String>)> {
     let mut reduced = Vec::new();
     let mut unusable = Vec::new();
     for (n, line) in lines {
@@ -331,10 +365,11 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
             codes[index].patterns.push(pattern.clone());
         }
     }
-    let name = path.and_then(|p| p.file_stem()).map_or_else(
-        || "LIWC dictionary".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    Ok((reduced, unusable))
+}
+
+/// The converted codebook's description: where it came from, and what the conversion changed.
+fn liwc_description(reduced: &[String], unusable: &[String]) -> String {
     let mut description = String::from("Converted from a LIWC dictionary.");
     if !reduced.is_empty() {
         description.push_str(&format!(
@@ -350,11 +385,7 @@ pub(super) fn parse_liwc(source: &str, path: Option<&Path>) -> Result<Codebook> 
             unusable.join(", ")
         ));
     }
-    assemble(
-        Codebook::builder(name).description(description),
-        codes,
-        path,
-    )
+    description
 }
 
 /// The most characters of a word or name a message repeats.
