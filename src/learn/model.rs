@@ -554,6 +554,129 @@ impl Model {
     }
 }
 
+impl Model {
+    /// The codebook's themes around each passage of `roles` (when the model reads context).
+    fn surroundings(
+        &self,
+        coding: &DocumentCoding,
+        segments: &[CodedSegment],
+        roles: Roles,
+        code_ids: &[Arc<str>],
+    ) -> Vec<Surroundings> {
+        if !self.reads_context {
+            return Vec::new();
+        }
+        let mut of_passage: Vec<Vec<&CodedSegment>> = vec![Vec::new(); coding.passages.len()];
+        for seg in segments {
+            if let Some(mine) = of_passage.get_mut(seg.passage) {
+                mine.push(seg);
+            }
+        }
+        let themes: Vec<Vec<Arc<str>>> = coding
+            .passages
+            .iter()
+            .filter(|p| roles.contains(p.role))
+            .map(|p| {
+                of_passage
+                    .get(p.index)
+                    .map_or_else(Vec::new, |m| features::themes(m, code_ids))
+            })
+            .collect();
+        Surroundings::of_document(&themes)
+    }
+
+    /// The segments of one passage after the model's review of the codebook's (`mine`, drained):
+    /// a code the model rejects loses its segments, a code it gives without one gains a segment
+    /// with the hits under it, and every code it gives carries its probability and evidence.
+    /// `p` are the model's probabilities for the passage's features `x`; `ids` the codebook's
+    /// ids of the model's codes.
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &self,
+        doc: &Document,
+        passage: &crate::segment::Passage,
+        lang: Option<&'static str>,
+        mine: &mut Vec<CodedSegment>,
+        p: &[f64],
+        x: &[(u32, f32)],
+        ids: &[Option<&Arc<str>>],
+    ) -> Vec<CodedSegment> {
+        // Given where the model says so, unless a review decided otherwise.
+        let given: Vec<bool> = self
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                self.decisions
+                    .label(&doc.id, passage.index, &c.code)
+                    .unwrap_or(p[k] >= f64::from(c.threshold))
+            })
+            .collect();
+        // The codebook's segments under a code the model rejects go; the others stay.
+        let stays: Vec<bool> = mine
+            .iter()
+            .map(|s| {
+                self.codes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| is_within(&s.code, &c.code))
+                    .all(|(k, _)| given[k])
+            })
+            .collect();
+        // A code the model gives that no staying segment has becomes a segment, with the
+        // hits of the codebook's segments under it.
+        let mut added: Vec<CodedSegment> = Vec::new();
+        for (k, c) in self.codes.iter().enumerate() {
+            let Some(id) = ids[k] else {
+                continue;
+            };
+            let own = mine
+                .iter()
+                .zip(&stays)
+                .any(|(s, &stays)| stays && *s.code == *c.code);
+            if !given[k] || own {
+                continue;
+            }
+            let hits = mine
+                .iter()
+                .filter(|s| is_within(&s.code, &c.code))
+                .flat_map(|s| s.hits.iter().cloned())
+                .collect();
+            added.push(CodedSegment {
+                doc: doc.id.clone(),
+                passage: passage.index,
+                start: passage.start,
+                end: passage.end,
+                code: id.clone(),
+                origin: Origin::Auto,
+                hits,
+                memo: None,
+                lang,
+                role: passage.role,
+            });
+        }
+        let mut kept: Vec<CodedSegment> = mine
+            .drain(..)
+            .zip(stays)
+            .filter_map(|(s, stays)| stays.then_some(s))
+            .chain(added)
+            .collect();
+        // Every code the model gives is its decision, with its probability and evidence.
+        for (k, c) in self.codes.iter().enumerate() {
+            if !given[k] || ids[k].is_none() {
+                continue;
+            }
+            if let Some(seg) = kept.iter_mut().find(|s| *s.code == *c.code) {
+                seg.origin = Origin::Model {
+                    probability: Probability::new(p[k]),
+                    evidence: self.evidence(k, x),
+                };
+            }
+        }
+        kept
+    }
+}
+
 impl CodingModel for Model {
     fn review(
         &self,
@@ -583,28 +706,9 @@ impl CodingModel for Model {
         let mut meanings = self.meanings(&texts).into_iter();
         let segments = std::mem::take(&mut coding.segments);
         // The codebook's themes of every passage read, before the model changes any.
-        let mut surroundings = if self.reads_context {
-            let mut of_passage: Vec<Vec<&CodedSegment>> = vec![Vec::new(); coding.passages.len()];
-            for seg in &segments {
-                if let Some(mine) = of_passage.get_mut(seg.passage) {
-                    mine.push(seg);
-                }
-            }
-            let themes: Vec<Vec<Arc<str>>> = coding
-                .passages
-                .iter()
-                .filter(|p| roles.contains(p.role))
-                .map(|p| {
-                    of_passage
-                        .get(p.index)
-                        .map_or_else(Vec::new, |m| features::themes(m, code_ids))
-                })
-                .collect();
-            Surroundings::of_document(&themes)
-        } else {
-            Vec::new()
-        }
-        .into_iter();
+        let mut surroundings = self
+            .surroundings(coding, &segments, roles, code_ids)
+            .into_iter();
         let mut out: Vec<CodedSegment> = Vec::with_capacity(segments.len());
         let mut rest = segments.into_iter().peekable();
         // The segments of the passage at hand, moved, not copied, from the codebook's coding.
@@ -632,78 +736,7 @@ impl CodingModel for Model {
             );
             drop(refs);
             let p = self.probabilities(&x);
-            // Given where the model says so, unless a review decided otherwise.
-            let given: Vec<bool> = self
-                .codes
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    self.decisions
-                        .label(&doc.id, passage.index, &c.code)
-                        .unwrap_or(p[k] >= f64::from(c.threshold))
-                })
-                .collect();
-            // The codebook's segments under a code the model rejects go; the others stay.
-            let stays: Vec<bool> = mine
-                .iter()
-                .map(|s| {
-                    self.codes
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, c)| is_within(&s.code, &c.code))
-                        .all(|(k, _)| given[k])
-                })
-                .collect();
-            // A code the model gives that no staying segment has becomes a segment, with the
-            // hits of the codebook's segments under it.
-            let mut added: Vec<CodedSegment> = Vec::new();
-            for (k, c) in self.codes.iter().enumerate() {
-                let Some(id) = ids[k] else {
-                    continue;
-                };
-                let own = mine
-                    .iter()
-                    .zip(&stays)
-                    .any(|(s, &stays)| stays && *s.code == *c.code);
-                if !given[k] || own {
-                    continue;
-                }
-                let hits = mine
-                    .iter()
-                    .filter(|s| is_within(&s.code, &c.code))
-                    .flat_map(|s| s.hits.iter().cloned())
-                    .collect();
-                added.push(CodedSegment {
-                    doc: doc.id.clone(),
-                    passage: passage.index,
-                    start: passage.start,
-                    end: passage.end,
-                    code: id.clone(),
-                    origin: Origin::Auto,
-                    hits,
-                    memo: None,
-                    lang,
-                    role: passage.role,
-                });
-            }
-            let mut kept: Vec<CodedSegment> = mine
-                .drain(..)
-                .zip(stays)
-                .filter_map(|(s, stays)| stays.then_some(s))
-                .chain(added)
-                .collect();
-            // Every code the model gives is its decision, with its probability and evidence.
-            for (k, c) in self.codes.iter().enumerate() {
-                if !given[k] || ids[k].is_none() {
-                    continue;
-                }
-                if let Some(seg) = kept.iter_mut().find(|s| *s.code == *c.code) {
-                    seg.origin = Origin::Model {
-                        probability: Probability::new(p[k]),
-                        evidence: self.evidence(k, &x),
-                    };
-                }
-            }
+            let mut kept = self.decide(doc, passage, lang, &mut mine, &p, &x, &ids);
             kept.sort_by_key(|s| order(&s.code));
             out.extend(kept);
         }
