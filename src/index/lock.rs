@@ -115,6 +115,19 @@ impl IndexLock {
     }
 }
 
+impl Drop for IndexLock {
+    /// Lets the lock go before the file closes. Closing alone is not enough in a program that
+    /// starts processes from other threads: a child holds a copy of every open file from the
+    /// moment it is forked until it starts its program, and with it the lock, which `flock`
+    /// ties to the open file, not to one handle (the integration tests, many threads starting
+    /// `thematic`, saw an index just dropped still "being updated by another run").
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            let _ = file.unlock();
+        }
+    }
+}
+
 /// The lock file, made if it is not there; never emptied (its content means nothing).
 fn open_or_make(path: &Path) -> std::io::Result<File> {
     OpenOptions::new()
