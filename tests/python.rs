@@ -4,16 +4,13 @@
 
 use std::process::Command;
 
+use crate::support::{self, Outside};
+
 #[test]
 fn the_python_package_gives_the_command_lines_results() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let python = Command::new("python3").arg("--version").output();
-    if !python.is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("THEMATIC_REQUIRE_PYTHON").is_none(),
-            "THEMATIC_REQUIRE_PYTHON is set but python3 is not on PATH"
-        );
-        eprintln!("note: python3 is not on PATH; the Python package is not tested");
+    let instead = "skips testing the Python package";
+    if support::tool(Outside::Python, instead).is_none() {
         return;
     }
     let status = Command::new("bash")

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use thematic::{Analysis, Codebook, CodedSegment, Corpus, Origin, Unit, refi};
 
-use crate::support;
+use crate::support::{self, Outside};
 
 fn shipped_analysis() -> Analysis {
     let corpus = Corpus::open(support::corpus()).unwrap();
@@ -16,28 +16,23 @@ fn shipped_analysis() -> Analysis {
     Analysis::run(corpus, codebook, Unit::Paragraph).unwrap()
 }
 
-/// Validates `xml` against a schema of `../shared/refi-qda` with xmllint; says so and returns
-/// if either is missing.
+/// Validates `xml` against a schema of `../shared/refi-qda` with xmllint; without either, skips
+/// that check (see [`support::outside`]).
 pub(crate) fn validate(xml: &Path, schema: &str) {
     let Some(shared) = support::shared() else {
         return;
     };
+    let instead = format!("does not check {} against {schema}", xml.display());
+    let Some(xmllint) = support::tool(Outside::Xmllint, &instead) else {
+        return;
+    };
     let schema = shared.join("refi-qda").join(schema);
-    let output = match Command::new("xmllint")
+    let output = Command::new(xmllint)
         .args(["--noout", "--schema"])
         .arg(&schema)
         .arg(xml)
         .output()
-    {
-        Ok(output) => output,
-        Err(e) => {
-            eprintln!(
-                "note: xmllint cannot be run ({e}); skipping the schema check of {} (install libxml2-utils)",
-                xml.display()
-            );
-            return;
-        }
-    };
+        .expect("xmllint runs");
     assert!(
         output.status.success(),
         "{} does not validate against {}:\n{}",

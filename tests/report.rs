@@ -2,7 +2,8 @@
 //!
 //! With Chromium installed, the page is loaded in headless Chromium and the checks run on the
 //! DOM it builds (`--dump-dom`): a tag left unescaped or badly nested would show there. Without
-//! it, the same checks run on the HTML text, after a note saying so.
+//! it, the same checks run on the HTML text, after a note saying so (or the tests fail, when
+//! Chromium is required: see [`outside`](crate::support::outside)).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -13,32 +14,35 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use thematic::{Analysis, Codebook, Corpus, Unit};
 
-use crate::support::{codebook, corpus, root, stderr, thematic};
+use crate::support::{Outside, codebook, corpus, outside, root, stderr, thematic};
 
 /// Chromium, if installed: `$CHROMIUM`, `/usr/bin/chromium`, or `chromium` on the `PATH`.
 /// `CHROMIUM=` (empty) runs the checks on the HTML text, as without a browser.
-fn chromium() -> Option<PathBuf> {
+fn chromium() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
-        return (!path.is_empty()).then(|| path.into());
+        return if path.is_empty() {
+            Err("CHROMIUM is set empty".into())
+        } else {
+            Ok(path.into())
+        };
     }
     let debian = Path::new("/usr/bin/chromium");
     if debian.is_file() {
-        return Some(debian.to_path_buf());
+        return Ok(debian.to_path_buf());
     }
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .map(|dir| dir.join("chromium"))
         .find(|p| p.is_file())
+        .ok_or_else(|| "not at /usr/bin/chromium nor on the PATH".into())
 }
 
-/// The page at `report` as a browser parsed it, or its text when no browser is installed.
+/// The page at `report` as a browser parsed it, or its text when no browser is installed (see
+/// [`outside`](crate::support::outside)).
 fn page(report: &Path) -> String {
-    match chromium() {
+    let instead = "checks the report's HTML text, not the page a browser builds";
+    match outside(Outside::Chromium, chromium(), instead) {
         Some(browser) => dump_dom(&browser, report),
-        None => {
-            eprintln!("note: chromium not installed; checking the HTML text instead");
-            fs::read_to_string(report).unwrap()
-        }
+        None => fs::read_to_string(report).unwrap(),
     }
 }
 

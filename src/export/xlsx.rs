@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::Analysis;
 
@@ -58,6 +58,14 @@ pub fn write_workbook(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()
         sheets.push((format!("By {}", crosstab.field), rows));
     }
     let mut workbook = Workbook::new();
+    // The workbook records when it was made; `SOURCE_DATE_EPOCH` fixes that time, so that two
+    // runs give the same bytes (a time Excel cannot show, before 1900 or after 9999, is left
+    // to the clock).
+    if let Some(created) = crate::fingerprint::source_date_epoch()
+        .and_then(|seconds| ExcelDateTime::from_timestamp(seconds).ok())
+    {
+        workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    }
     let mut used = Vec::new();
     for (name, rows) in &sheets {
         let name = unique_sheet_name(name, &mut used);
