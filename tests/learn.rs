@@ -49,9 +49,9 @@ fn the_shipped_model_agrees_with_the_coders_better_than_the_codebook_alone() {
     let with = evaluate(&coder.code_corpus(&corpus), &gold, &cb, true);
     for (lang, floor) in [
         (None, 0.65),
-        (Some("en"), 0.68),
-        (Some("ru"), 0.59),
-        (Some("kk"), 0.59),
+        (Some("en"), 0.67),
+        (Some("ru"), 0.57),
+        (Some("kk"), 0.60),
     ] {
         let (a, m) = (macro_kappa(&alone, lang), macro_kappa(&with, lang));
         assert!(
@@ -170,7 +170,7 @@ fn a_model_can_read_passages_in_their_surroundings() {
 fn a_model_from_another_codebook_is_refused() {
     let model = Model::load(&shipped_model()).unwrap();
     let source = fs::read_to_string(codebook()).unwrap();
-    let bumped = source.replacen("version = \"2.0.0\"", "version = \"2.1.0\"", 1);
+    let bumped = source.replacen("version = \"2.1.0\"", "version = \"2.2.0\"", 1);
     assert_ne!(bumped, source, "the shipped codebook states its version");
     let other = Codebook::from_toml(&bumped, None).unwrap();
     let err = model.check_codebook(&other, &shipped_model()).unwrap_err();
@@ -178,7 +178,7 @@ fn a_model_from_another_codebook_is_refused() {
     assert!(matches!(err, Error::Model { .. }));
     assert!(message.contains("migration.model.json"), "{message}");
     assert!(
-        message.contains("2.0.0") && message.contains("2.1.0"),
+        message.contains("2.1.0") && message.contains("2.2.0"),
         "{message}"
     );
 

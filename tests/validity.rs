@@ -324,10 +324,10 @@ fn every_coded_paragraph_is_one_whole_passage() {
 /// The figures of VALIDITY.md, as floors a little under them: macro kappa on the test half
 /// (never tuned on), overall and per language, and on the shipped papers.
 const TEST_FLOORS: [(Option<&str>, f64); 4] = [
-    (None, 0.57),
+    (None, 0.58),
     (Some("en"), 0.60),
     (Some("ru"), 0.51),
-    (Some("kk"), 0.52),
+    (Some("kk"), 0.56),
 ];
 
 #[test]

@@ -220,6 +220,11 @@ pub struct ConceptSet {
     pub note: Option<String>,
     /// Its terms: phrases (matched by their stems in their language), globs and regexes.
     pub terms: Vec<Pattern>,
+    /// Exceptions: phrases inside which a term of the set does not count. Kazakh `кет-`
+    /// "leave" is also an auxiliary verb ("айта кетейік", "let us mention"): the set of
+    /// emigrating lists `кет-` and excepts `айта кет-`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<Pattern>,
 }
 
 impl ConceptSet {
@@ -229,6 +234,7 @@ impl ConceptSet {
             id: id.into(),
             note: None,
             terms: Vec::new(),
+            except: Vec::new(),
         }
     }
 
@@ -237,6 +243,29 @@ impl ConceptSet {
     /// with a hyphen, `қайтар-`).
     pub fn term(mut self, lang: &str, text: &str) -> ConceptSet {
         self.terms.push(Term::in_language(lang, text));
+        self
+    }
+
+    /// Adds an exception in language `lang`, written as a term is: a hit of the set that lies
+    /// inside a match of an exception does not count.
+    ///
+    /// ```
+    /// use thematic::{Codebook, Code, Matcher, Pattern};
+    /// use thematic::codebook::ConceptSet;
+    /// use thematic::matcher::Scratch;
+    /// let leaving = ConceptSet::new("leaving").term("kk", "кет-").except("kk", "айта кет-");
+    /// let codebook = Codebook::builder("Demo")
+    ///     .set(leaving)
+    ///     .code(Code::new("brain_drain", "Brain drain").pattern(Pattern::set("leaving")))
+    ///     .build()?;
+    /// let matcher = Matcher::new(&codebook)?;
+    /// let mut scratch = Scratch::default();
+    /// assert_eq!(matcher.find("Мамандар шетелге кетіп жатыр.", &mut scratch).len(), 1);
+    /// assert!(matcher.find("Тағы бір мәселеге тоқталып, айта кетейік.", &mut scratch).is_empty());
+    /// # Ok::<(), thematic::Error>(())
+    /// ```
+    pub fn except(mut self, lang: &str, text: &str) -> ConceptSet {
+        self.except.push(Term::in_language(lang, text));
         self
     }
 }
@@ -434,7 +463,11 @@ impl Codebook {
     pub fn pattern_count(&self) -> usize {
         self.negative.len()
             + self.mute.len()
-            + self.sets.iter().map(|s| s.terms.len()).sum::<usize>()
+            + self
+                .sets
+                .iter()
+                .map(|s| s.terms.len() + s.except.len())
+                .sum::<usize>()
             + self
                 .codes
                 .iter()
@@ -575,7 +608,7 @@ impl Codebook {
         if set.terms.is_empty() {
             return Err(format!("concept set `{}` has no terms", set.id));
         }
-        for term in &set.terms {
+        for term in set.terms.iter().chain(&set.except) {
             if matches!(term.kind, PatternKind::Set | PatternKind::Near)
                 || term.has_context()
                 || term.document.is_some()

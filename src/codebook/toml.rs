@@ -26,6 +26,11 @@
 //! kk = ["қайтар-", "орал-"]                  # a trailing hyphen: a verb root
 //! en = ["return", "come back"]
 //!
+//! [[set]]
+//! id = "leaving"
+//! kk = ["кет-"]
+//! except.kk = ["айта кет-"]                 # no hit of the set inside these ("let us mention")
+//!
 //! [[code]]
 //! id = "brain_drain"                        # required; sub-codes are paths: "brain_drain/push_factors"
 //! label = "Brain drain"                     # default: the id's last segment
@@ -99,7 +104,7 @@ use crate::error::{Diagnostic, Error, Result};
 struct RawCodebook {
     codebook: RawHeader,
     #[serde(default)]
-    set: Vec<RawSet>,
+    set: Vec<Spanned<RawSet>>,
     #[serde(default)]
     code: Vec<RawCode>,
     #[serde(default)]
@@ -115,10 +120,12 @@ struct RawGroup {
     codes: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// A concept set; or, as its `except`, the terms inside which its terms do not count. Terms are
+/// listed by the language whose morphology matches them, `terms` as written.
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawSet {
-    id: Spanned<String>,
+    id: Option<Spanned<String>>,
     note: Option<String>,
     #[serde(default)]
     en: Vec<Spanned<PatternItem>>,
@@ -128,9 +135,10 @@ struct RawSet {
     kk: Vec<Spanned<PatternItem>>,
     #[serde(default)]
     uk: Vec<Spanned<PatternItem>>,
-    /// Terms matched as written, in every language.
     #[serde(default)]
     terms: Vec<Spanned<PatternItem>>,
+    /// Phrases inside which a term of the set does not count (`except.kk = ["айта кет-"]`).
+    except: Option<Spanned<Box<RawSet>>>,
 }
 
 #[derive(Deserialize)]
@@ -355,63 +363,9 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
     };
     // Sets first: patterns of every kind name them.
     for raw_set in raw.set {
-        let id_span = raw_set.id.span();
-        let id: Arc<str> = raw_set.id.into_inner().into();
-        let mut terms = Vec::new();
-        for (lang, items) in [
-            (Some("en"), raw_set.en),
-            (Some("ru"), raw_set.ru),
-            (Some("kk"), raw_set.kk),
-            (Some("uk"), raw_set.uk),
-            (None, raw_set.terms),
-        ] {
-            for item in items {
-                let span = item.span();
-                let item = item.into_inner();
-                for mut term in item.patterns {
-                    if let Some(lang) = lang {
-                        if term.lang.is_some() {
-                            return Err(fail(
-                                format!(
-                                    "invalid codebook: concept set `{id}`, term {:?}: a term's language is the list it is in (`{lang}`); drop `lang`",
-                                    term.text
-                                ),
-                                Some(span),
-                                None,
-                            ));
-                        }
-                        term.lang = Some(lang.to_string());
-                        if term.kind == PatternKind::Phrase && !item.stem_given {
-                            term.stem = true;
-                        }
-                    }
-                    terms.push((term, span.clone()));
-                }
-            }
-        }
-        let spans: Vec<_> = terms.iter().map(|(_, span)| span.clone()).collect();
-        let set = ConceptSet {
-            id: id.clone(),
-            note: raw_set.note,
-            terms: terms.into_iter().map(|(t, _)| t).collect(),
-        };
-        if let Err(problem) = set
-            .terms
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, t)| t.validate_term().map_err(|e| (i, e)))
-        {
-            let (i, problem) = problem;
-            let (first, rest) = problem.split_once('\n').unwrap_or((&problem, ""));
-            return Err(fail(
-                format!(
-                    "{first} in concept set `{id}`, term {:?}",
-                    set.terms[i].text
-                ),
-                Some(spans[i].clone()),
-                (!rest.is_empty()).then(|| rest.to_string()),
-            ));
-        }
+        let span = raw_set.span();
+        let id_span = raw_set.get_ref().id.as_ref().map_or(span, Spanned::span);
+        let set = parse_set(raw_set, &fail)?;
         codebook
             .push_set(set)
             .map_err(|problem| fail(format!("invalid codebook: {problem}"), Some(id_span), None))?;
@@ -494,6 +448,105 @@ pub(super) fn parse(source: &str, path: Option<&Path>) -> Result<Codebook> {
     Ok(codebook)
 }
 
+/// Builds a [`Diagnostic`] error from a message, the span at fault and a note.
+type Fail<'a> = &'a dyn Fn(String, Option<std::ops::Range<usize>>, Option<String>) -> Error;
+
+/// One concept set: its terms and exceptions tagged with their language and checked, the error
+/// pointing at the term at fault.
+fn parse_set(raw_set: Spanned<RawSet>, fail: Fail<'_>) -> Result<ConceptSet> {
+    let span = raw_set.span();
+    let mut raw_set = raw_set.into_inner();
+    let Some(id) = raw_set.id.take() else {
+        return Err(fail(
+            "invalid codebook: a concept set needs an `id`".to_string(),
+            Some(span),
+            None,
+        ));
+    };
+    let except = match raw_set.except.take() {
+        Some(except) => {
+            let span = except.span();
+            let except = *except.into_inner();
+            if except.id.is_some() || except.note.is_some() || except.except.is_some() {
+                return Err(fail(
+                    format!(
+                        "invalid codebook: concept set `{}`: `except` lists terms only (en, ru, kk, uk, terms)",
+                        id.get_ref()
+                    ),
+                    Some(span),
+                    None,
+                ));
+            }
+            except
+        }
+        None => RawSet::default(),
+    };
+    let (note, terms) = (raw_set.note.take(), raw_set);
+    let id: Arc<str> = id.into_inner().into();
+    let terms = set_terms(&id, terms, fail)?;
+    let except = set_terms(&id, except, fail)?;
+    for (term, span) in terms.iter().chain(&except) {
+        if let Err(problem) = term.validate_term() {
+            let (first, rest) = problem.split_once('\n').unwrap_or((&problem, ""));
+            return Err(fail(
+                format!("{first} in concept set `{id}`, term {:?}", term.text),
+                Some(span.clone()),
+                (!rest.is_empty()).then(|| rest.to_string()),
+            ));
+        }
+    }
+    let patterns =
+        |list: Vec<(Pattern, std::ops::Range<usize>)>| list.into_iter().map(|(t, _)| t).collect();
+    Ok(ConceptSet {
+        id,
+        note,
+        terms: patterns(terms),
+        except: patterns(except),
+    })
+}
+
+/// A set's terms (or exceptions) with the language of the list each is in: the language whose
+/// morphology matches it; phrases are stemmed unless they say otherwise.
+fn set_terms(
+    id: &str,
+    lists: RawSet,
+    fail: Fail<'_>,
+) -> Result<Vec<(Pattern, std::ops::Range<usize>)>> {
+    let mut terms = Vec::new();
+    for (lang, items) in [
+        (Some("en"), lists.en),
+        (Some("ru"), lists.ru),
+        (Some("kk"), lists.kk),
+        (Some("uk"), lists.uk),
+        (None, lists.terms),
+    ] {
+        for item in items {
+            let span = item.span();
+            let item = item.into_inner();
+            for mut term in item.patterns {
+                if let Some(lang) = lang {
+                    if term.lang.is_some() {
+                        return Err(fail(
+                            format!(
+                                "invalid codebook: concept set `{id}`, term {:?}: a term's language is the list it is in (`{lang}`); drop `lang`",
+                                term.text
+                            ),
+                            Some(span),
+                            None,
+                        ));
+                    }
+                    term.lang = Some(lang.to_string());
+                    if term.kind == PatternKind::Phrase && !item.stem_given {
+                        term.stem = true;
+                    }
+                }
+                terms.push((term, span.clone()));
+            }
+        }
+    }
+    Ok(terms)
+}
+
 /// Writes `codebook` in the TOML format, so that reading it back gives an equal codebook: codes
 /// in codebook order, each field written only when set, bare strings for patterns that need no
 /// options. Used to convert dictionaries and REFI-QDA codebooks into editable codebooks.
@@ -510,22 +563,8 @@ pub fn to_string(codebook: &Codebook) -> String {
         out.push_str("\n[[set]]\n");
         field(&mut out, "id", Some(&set.id));
         field(&mut out, "note", set.note.as_deref());
-        for lang in ["en", "ru", "kk", "uk"] {
-            let terms: Vec<String> = set
-                .terms
-                .iter()
-                .filter(|t| t.lang.as_deref() == Some(lang))
-                .map(term_item)
-                .collect();
-            list(&mut out, lang, &terms);
-        }
-        let any: Vec<String> = set
-            .terms
-            .iter()
-            .filter(|t| t.lang.is_none())
-            .map(pattern_item)
-            .collect();
-        list(&mut out, "terms", &any);
+        set_term_lists(&mut out, "", &set.terms);
+        set_term_lists(&mut out, "except.", &set.except);
     }
     for code in codebook.codes() {
         out.push_str("\n[[code]]\n");
@@ -557,6 +596,25 @@ pub fn to_string(codebook: &Codebook) -> String {
         strings(&mut out, "codes", &codes);
     }
     out
+}
+
+/// A set's terms (or exceptions, `prefix` "except.") as one list per language, then the
+/// terms matched as written.
+fn set_term_lists(out: &mut String, prefix: &str, terms: &[Pattern]) {
+    for lang in ["en", "ru", "kk", "uk"] {
+        let items: Vec<String> = terms
+            .iter()
+            .filter(|t| t.lang.as_deref() == Some(lang))
+            .map(term_item)
+            .collect();
+        list(out, &format!("{prefix}{lang}"), &items);
+    }
+    let any: Vec<String> = terms
+        .iter()
+        .filter(|t| t.lang.is_none())
+        .map(pattern_item)
+        .collect();
+    list(out, &format!("{prefix}terms"), &any);
 }
 
 /// A term of a language's list: its language is the list's, and phrases are stemmed unless
@@ -763,6 +821,23 @@ patterns = [{ regex = 'push\s+factors?', note = "plural too" }]
         assert!(err.contains("cb.toml:17:"), "{err}");
         assert!(err.contains("unclosed group"), "{err}");
         assert!(err.contains("^^^"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_exception_points_at_its_line() {
+        let source = "[codebook]\nname = \"t\"\n\n[[set]]\nid = \"leaving\"\nkk = [\"кет-\"]\nexcept.kk = [{ regex = 'айта (' }]\n";
+        let err = parse(source, None).unwrap_err().to_string();
+        assert!(err.contains("concept set `leaving`"), "{err}");
+        assert!(err.contains(":7:"), "{err}");
+        let source = "[codebook]\nname = \"t\"\n\n[[set]]\nid = \"leaving\"\nkk = [\"кет-\"]\nexcept.de = [\"x\"]\n";
+        let err = parse(source, None).unwrap_err().to_string();
+        assert!(err.contains("unknown field `de`"), "{err}");
+        let source = "[codebook]\nname = \"t\"\n\n[[set]]\nid = \"leaving\"\nkk = [\"кет-\"]\nexcept.id = \"x\"\n";
+        let err = parse(source, None).unwrap_err().to_string();
+        assert!(err.contains("`except` lists terms only"), "{err}");
+        let source = "[codebook]\nname = \"t\"\n\n[[set]]\nkk = [\"кет-\"]\n";
+        let err = parse(source, None).unwrap_err().to_string();
+        assert!(err.contains("a concept set needs an `id`"), "{err}");
     }
 
     #[test]

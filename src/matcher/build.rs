@@ -50,7 +50,8 @@ impl Matcher {
 }
 
 /// Every pattern of the codebook compiled, in the order their ids number them: codebook-wide
-/// negatives, muting patterns, the concept sets' terms, then each code's patterns and negatives.
+/// negatives, muting patterns, the concept sets' terms, each code's patterns and negatives, then
+/// the sets' exceptions.
 fn compile_patterns(codebook: &Codebook) -> Result<Vec<CompiledPattern>> {
     let code_count = codebook.codes().len() as u32;
     let mut patterns = Vec::new();
@@ -79,6 +80,15 @@ fn compile_patterns(codebook: &Codebook) -> Result<Vec<CompiledPattern>> {
                 p,
                 false,
             )?);
+        }
+    }
+    // Exceptions last, so that adding one leaves the other patterns' ids as they were.
+    for (i, set) in codebook.sets().iter().enumerate() {
+        let effect = Effect::Except {
+            slot: code_count + i as u32,
+        };
+        for p in &set.except {
+            patterns.push(compile(codebook, effect, p, true)?);
         }
     }
     Ok(patterns)
@@ -258,6 +268,11 @@ impl std::fmt::Display for Owner<'_> {
             Effect::Hit { slot } => write!(
                 f,
                 "concept set `{}`",
+                self.codebook.sets()[slot as usize - codes.len()].id
+            ),
+            Effect::Except { slot } => write!(
+                f,
+                "the exceptions of concept set `{}`",
                 self.codebook.sets()[slot as usize - codes.len()].id
             ),
         }

@@ -57,6 +57,8 @@ enum Effect {
     VetoAll,
     /// Mutes the sentence it occurs in.
     Mute,
+    /// Cancels the hits of the concept set in slot `slot` that lie inside its match.
+    Except { slot: u32 },
 }
 
 impl Effect {
@@ -208,6 +210,8 @@ struct Found {
     every_code_vetoed: bool,
     /// Where muting patterns matched: byte spans in the passage.
     muted: Vec<(usize, usize)>,
+    /// Where a concept set's exceptions matched: (set slot, start, end).
+    excepted: Vec<(u32, usize, usize)>,
 }
 
 impl Found {
@@ -228,6 +232,7 @@ impl Found {
                 }
             }
             Effect::Mute => self.muted.push((start, end)),
+            Effect::Except { slot } => self.excepted.push((slot, start, end)),
         }
     }
 }
@@ -526,6 +531,7 @@ impl Scratch {
         self.found.raw.clear();
         self.found.vetoed.clear();
         self.found.muted.clear();
+        self.found.excepted.clear();
         self.found.every_code_vetoed = false;
         self.candidates.clear();
         self.starts.clear();

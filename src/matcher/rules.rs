@@ -5,7 +5,8 @@
 //! terms (in slots after the codes), muted spans and vetoes. Then, in order:
 //!
 //! 1. hits inside a sentence a muting pattern matched are dropped;
-//! 2. each set's hits are chosen leftmost-longest without overlap;
+//! 2. each set's hits are chosen leftmost-longest without overlap, leaving out those inside a
+//!    match of one of the set's exceptions;
 //! 3. `set` patterns turn their set's hits into hits of their code, and `near` patterns the
 //!    terms of all their sets found in one sentence, at most `within` words apart, into one hit
 //!    spanning them;
@@ -93,7 +94,8 @@ impl Rules {
 
     /// Turns what the scan found into the codes that apply, with their hits: `applied` gets
     /// `(code, from, to)` ranges of `selected`, and `conditional` `(code, from, to, n)` for codes
-    /// that apply only in a document with `n` other passages coded so.
+    /// that apply only in a document with `n` other passages coded so. The steps are those of
+    /// the module's documentation, in order.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn apply(
         &self,
@@ -106,20 +108,20 @@ impl Rules {
         conditional: &mut Vec<(usize, usize, usize, u32)>,
     ) {
         rs.reset(self.set_count as usize);
-        if !found.muted.is_empty() {
-            rs.structure(passage);
-            let mut muted = std::mem::take(&mut rs.muted);
-            muted.clear();
-            muted.extend(found.muted.iter().map(|&(start, _)| rs.sentence_of(start)));
-            found
-                .raw
-                .retain(|h| !muted.contains(&rs.sentence_of(h.start)));
-            rs.muted = muted;
-        }
+        drop_muted(passage, found, rs);
+        self.choose_set_hits(found, rs);
+        self.derive(passage, patterns, found, rs);
+        self.check_context(passage, patterns, rs);
+        self.select(patterns, rs, selected, applied, conditional);
+    }
+
+    /// Sorts the scan's hits; the sets' hits are chosen leftmost-longest, leaving out those
+    /// inside a match of one of the set's exceptions, and the codes' own hits wait in
+    /// `rs.code_hits` (unless the code was vetoed).
+    fn choose_set_hits(&self, found: &mut Found, rs: &mut RuleScratch) {
         found
             .raw
             .sort_unstable_by_key(|h| (h.code, h.start, Reverse(h.end), h.pattern));
-        // Sets' hits, leftmost-longest; codes' own hits wait for the rest.
         let mut last_end = 0;
         let mut last_slot = u32::MAX;
         for h in &found.raw {
@@ -133,11 +135,28 @@ impl Rules {
                 last_slot = h.code;
                 last_end = 0;
             }
-            if h.start >= last_end {
+            let excepted = || {
+                found
+                    .excepted
+                    .iter()
+                    .any(|&(slot, start, end)| slot == h.code && start <= h.start && h.end <= end)
+            };
+            if h.start >= last_end && !excepted() {
                 rs.set_hits[(h.code - self.code_count) as usize].push((h.start, h.end));
                 last_end = h.end;
             }
         }
+    }
+
+    /// `set` patterns turn their set's hits into hits of their code; `near` patterns the terms
+    /// of all their sets close together in one sentence into one hit spanning them.
+    fn derive(
+        &self,
+        passage: &str,
+        patterns: &[CompiledPattern],
+        found: &Found,
+        rs: &mut RuleScratch,
+    ) {
         for &id in &self.derived {
             let p = &patterns[id as usize];
             let Effect::Hit { slot: code } = p.effect else {
@@ -172,33 +191,45 @@ impl Rules {
                 }
             }
         }
-        if rs
-            .code_hits
-            .iter()
-            .any(|h| patterns[h.pattern as usize].rule.has_context())
-        {
-            rs.structure(passage);
-            if rs
-                .code_hits
-                .iter()
-                .any(|h| patterns[h.pattern as usize].rule.within.is_some())
-            {
-                rs.index_words(passage);
-            }
-            let mut hits = std::mem::take(&mut rs.code_hits);
-            hits.retain(|h| {
-                let rule = &patterns[h.pattern as usize].rule;
-                let near = |sets: &[u32]| {
-                    sets.iter().any(|&s| {
-                        rs.set_hits[(s - self.code_count) as usize]
-                            .iter()
-                            .any(|&term| rs.close(passage, term, (h.start, h.end), rule.within))
-                    })
-                };
-                (rule.with.is_empty() || near(&rule.with)) && !near(&rule.without)
-            });
-            rs.code_hits = hits;
+    }
+
+    /// Keeps a hit of a pattern with `with` (`without`) sets only if a term of one of them is
+    /// (is not) in its sentence, within the pattern's window.
+    fn check_context(&self, passage: &str, patterns: &[CompiledPattern], rs: &mut RuleScratch) {
+        let rule_of = |h: &RawHit| &patterns[h.pattern as usize].rule;
+        if !rs.code_hits.iter().any(|h| rule_of(h).has_context()) {
+            return;
         }
+        rs.structure(passage);
+        if rs.code_hits.iter().any(|h| rule_of(h).within.is_some()) {
+            rs.index_words(passage);
+        }
+        let mut hits = std::mem::take(&mut rs.code_hits);
+        hits.retain(|h| {
+            let rule = rule_of(h);
+            let near = |sets: &[u32]| {
+                sets.iter().any(|&s| {
+                    rs.set_hits[(s - self.code_count) as usize]
+                        .iter()
+                        .any(|&term| rs.close(passage, term, (h.start, h.end), rule.within))
+                })
+            };
+            (rule.with.is_empty() || near(&rule.with)) && !near(&rule.without)
+        });
+        rs.code_hits = hits;
+    }
+
+    /// Per code, its hits leftmost-longest without overlap; the code applies with `min_hits`
+    /// of them or one strong, in the passage itself (`applied`) or given its document
+    /// (`conditional`).
+    fn select(
+        &self,
+        patterns: &[CompiledPattern],
+        rs: &mut RuleScratch,
+        selected: &mut Vec<Hit>,
+        applied: &mut Vec<(usize, usize, usize)>,
+        conditional: &mut Vec<(usize, usize, usize, u32)>,
+    ) {
         // Where hits tie, the one that is evidence on its own wins: a strong one, then one
         // without a document condition.
         rs.code_hits.sort_unstable_by_key(|h| {
@@ -256,6 +287,21 @@ impl Rules {
             i = j;
         }
     }
+}
+
+/// Drops the hits inside a sentence that a muting pattern matched.
+fn drop_muted(passage: &str, found: &mut Found, rs: &mut RuleScratch) {
+    if found.muted.is_empty() {
+        return;
+    }
+    rs.structure(passage);
+    let mut muted = std::mem::take(&mut rs.muted);
+    muted.clear();
+    muted.extend(found.muted.iter().map(|&(start, _)| rs.sentence_of(start)));
+    found
+        .raw
+        .retain(|h| !muted.contains(&rs.sentence_of(h.start)));
+    rs.muted = muted;
 }
 
 /// Where the sentences of `text` end (the byte after each but the last): after `.`, `!`, `?` or
@@ -788,6 +834,38 @@ mod tests {
             ["Scientists", "учёные"]
         );
         assert!(coded(&m, "Scientists won the Nobel prize.").is_none());
+    }
+
+    #[test]
+    fn exceptions_cancel_a_set_term_only_inside_their_match() {
+        let leaving = ConceptSet::new("kk_leaving")
+            .term("kk", "кет-")
+            .except("kk", "айта кет-")
+            .except("kk", "атап кет-");
+        let codebook = Codebook::builder("t")
+            .set(leaving)
+            .code(Code::new("bd", "bd").pattern(Pattern::set("kk_leaving")))
+            .build()
+            .unwrap();
+        let m = Matcher::new(&codebook).unwrap();
+        assert_eq!(
+            coded(&m, "Соңғы жылдары мыңдаған маман шетелге кетті.").unwrap(),
+            ["кетті"]
+        );
+        // The auxiliary "айта кет-" / "атап кет-" ("mention"), in any of its forms.
+        assert!(
+            coded(
+                &m,
+                "Бұл ретте мына жайтты айта кетейік: бағдарлама жаңартылды."
+            )
+            .is_none()
+        );
+        assert!(coded(&m, "Министр жобаның жетістіктерін атап кетті.").is_none());
+        // An exception cancels the hit inside it, not the set's other hits in the passage.
+        assert_eq!(
+            coded(&m, "Айта кету керек, мамандар елден кетуде.").unwrap(),
+            ["кетуде"]
+        );
     }
 
     mod invariants {

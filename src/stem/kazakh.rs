@@ -101,7 +101,7 @@ impl KazakhStem {
         let word = skeleton(word);
         let tail_ok = |rest: &str| {
             if self.verb {
-                verb_tail(rest)
+                verb_tail(rest, self.skeleton.ends_with(is_vowel))
             } else {
                 nominal_tail(rest, Slot::Start)
             }
@@ -260,8 +260,12 @@ const VERBAL_START: &[&str] = &[
 ];
 
 /// Is `rest` empty (the root itself, an imperative) or a verbal ending and what follows it?
-fn verb_tail(rest: &str) -> bool {
-    rest.is_empty() || VERBAL_START.iter().any(|s| rest.starts_with(s))
+/// After a root ending in a vowel, endings begin with the glide `й` (skeleton `i`):
+/// `міндетте-` → `міндеттейтін`, `қолда-` → `қолдайды`, `жылыста-` → `жылыстайық`.
+fn verb_tail(rest: &str, root_ends_in_vowel: bool) -> bool {
+    rest.is_empty()
+        || VERBAL_START.iter().any(|s| rest.starts_with(s))
+        || (root_ends_in_vowel && rest.starts_with('i'))
 }
 
 /// The skeleton of lowercase Kazakh text in any of its scripts: one spelling for the letters
@@ -509,6 +513,19 @@ mod tests {
         assert!(!stem("кет-").matches("кетік"));
         assert!(stem("кет-").matches("кеткен") && stem("кет-").matches("кетті"));
         assert!(stem("орал-").matches("оралуы") && stem("орал-").matches("оралған"));
+        // Roots ending in a vowel take the glide й first (a regression: `-йтін` and `-йды`
+        // were not endings, so "міндеттейтін", "obliging", was missed).
+        for (root, word) in [
+            ("міндетте-", "міндеттейтін"),
+            ("міндетте-", "mindetteıtin"),
+            ("қолда-", "қолдайды"),
+            ("қолда-", "қолдайтын"),
+            ("жылыста-", "жылыстайды"),
+            ("дайында-", "дайындайтын"),
+        ] {
+            assert!(stem(root).matches(word), "{root} {word}");
+        }
+        assert!(!stem("кет-").matches("кетій"));
     }
 
     #[test]
